@@ -1,0 +1,1 @@
+"""openapi-python-client packages, one per document: control, sms, vcenter, vim25, vr."""

@@ -1,0 +1,1 @@
+"""datamodel-code-generator pydantic v2 modules, one per document: control, sms, vcenter, vim25, vr."""
