@@ -27,7 +27,7 @@ class Error(BaseModel):
 
 
 SessionsAdditionalProperty = TypeAliasType(
-    "SessionsAdditionalProperty", Annotated[int, Field(ge=0)]
+    "SessionsAdditionalProperty", Annotated[int, Field(ge=0, le=9223372036854775807)]
 )
 
 
@@ -37,22 +37,33 @@ class Health(BaseModel):
         dict[str, str], Field(description="Mount path per surface name.")
     ]
     scenario: Annotated[str, Field(description="Source name of the loaded scenario.")]
-    generation: Annotated[int, Field(description="Bumped by every reset.", ge=0)]
-    fleet_size: Annotated[int | None, Field(ge=0)]
-    tasks: Annotated[int, Field(ge=0)]
+    generation: Annotated[
+        int, Field(description="Bumped by every reset.", ge=0, le=9223372036854775807)
+    ]
+    fleet_size: Annotated[
+        int | None,
+        Field(
+            description="Fleet size passed to the surface builders (`--hosts N`), or null for the scenario's own objects.",
+            ge=0,
+            le=1000000,
+        ),
+    ]
+    tasks: Annotated[
+        int, Field(description="Tasks retained.", ge=0, le=9223372036854775807)
+    ]
     sessions: dict[str, SessionsAdditionalProperty]
-    fault_rules: Annotated[int, Field(ge=0)]
+    fault_rules: Annotated[int, Field(ge=0, le=2147483647)]
 
 
 class ResetResult(BaseModel):
     status: Literal["reset"]
-    generation: Annotated[int, Field(ge=0)]
+    generation: Annotated[int, Field(ge=0, le=9223372036854775807)]
 
 
 class ScenarioLoaded(BaseModel):
     status: Literal["loaded"]
     scenario: str
-    generation: Annotated[int, Field(ge=0)]
+    generation: Annotated[int, Field(ge=0, le=9223372036854775807)]
     surfaces: list[str]
 
 
@@ -67,7 +78,7 @@ class ObjectSummary(BaseModel):
 
 
 class ObjectList(BaseModel):
-    total: Annotated[int, Field(ge=0)]
+    total: Annotated[int, Field(ge=0, le=9223372036854775807)]
     items: list[ObjectSummary]
 
 
@@ -152,7 +163,7 @@ class TaskView(BaseModel):
 
 
 class TaskList(BaseModel):
-    total: Annotated[int, Field(ge=0)]
+    total: Annotated[int, Field(ge=0, le=9223372036854775807)]
     items: list[TaskView]
 
 
@@ -166,7 +177,7 @@ class FaultRule(BaseModel):
         extra="forbid",
     )
     id: Annotated[
-        str | None | MISSING,
+        str | MISSING,
         Field(
             description="Assigned by the simulator (rule-N) when omitted.", min_length=1
         ),
@@ -237,8 +248,8 @@ class FaultRuleStatus(FaultRule):
             description="Assigned by the simulator (rule-N) when omitted.", min_length=1
         ),
     ]
-    matched: Annotated[int, Field(ge=0)]
-    fired: Annotated[int, Field(ge=0)]
+    matched: Annotated[int, Field(ge=0, le=9223372036854775807)]
+    fired: Annotated[int, Field(ge=0, le=9223372036854775807)]
     exhausted: bool
 
 

@@ -28,13 +28,13 @@ class ManagedObjectReference(BaseModel):
     ]
 
 
-class MoRefSmsTask(BaseModel):
-    field_typeName: Annotated[
-        Literal["ManagedObjectReference"], Field(alias="_typeName")
-    ]
+class MoRefSmsTask(ManagedObjectReference):
     type: Annotated[
         Literal["SmsTask"],
-        Field(description="The type of the managed object, always `SmsTask`."),
+        Field(
+            description="The type of the managed object, always `SmsTask`.",
+            min_length=1,
+        ),
     ]
     value: Annotated[
         str,

@@ -820,6 +820,16 @@ class VchaClusterPassiveRedeployTaskBadRequest(
     ]
 
 
+class VchaClusterGetBadRequest(RootModel[InvalidArgument | UnverifiedPeer]):
+    root: Annotated[
+        InvalidArgument | UnverifiedPeer,
+        Field(
+            description="The 400 body of `vcha_cluster_get`: invalid_argument or unverified_peer. Not on the source page.",
+            discriminator="type",
+        ),
+    ]
+
+
 class TaskInfo(BaseModel):
     description: Annotated[
         LocalizableMessage,

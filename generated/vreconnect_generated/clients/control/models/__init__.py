@@ -5,6 +5,8 @@
 from .error import Error
 from .fault_rule import FaultRule
 from .fault_rule_fault_fields import FaultRuleFaultFields
+from .fault_rule_list import FaultRuleList
+from .fault_rule_status import FaultRuleStatus
 from .fault_rule_where import FaultRuleWhere
 from .get_scenario_response_200 import GetScenarioResponse200
 from .health import Health
@@ -29,6 +31,8 @@ __all__ = (
     "Error",
     "FaultRule",
     "FaultRuleFaultFields",
+    "FaultRuleList",
+    "FaultRuleStatus",
     "FaultRuleWhere",
     "GetScenarioResponse200",
     "Health",

@@ -19,7 +19,7 @@ T = TypeVar("T", bound="FaultRule")
 
 @_attrs_define
 class FaultRule:
-    id: None | str | Unset = UNSET
+    id: str | Unset = UNSET
     """ Assigned by the simulator (rule-N) when omitted. """
     surface: str | Unset = "*"
     """ vim25, sms, vcenter, vr or a pattern. """
@@ -48,11 +48,7 @@ class FaultRule:
     """ Close the connection without any response. """
 
     def to_dict(self) -> dict[str, Any]:
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
+        id = self.id
 
         surface = self.surface
 
@@ -143,15 +139,7 @@ class FaultRule:
         from ..models.fault_rule_fault_fields import FaultRuleFaultFields  # noqa: PLC0415
 
         d = dict(src_dict)
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("id", UNSET))
+        id = d.pop("id", UNSET)
 
         surface = d.pop("surface", UNSET)
 

@@ -28,7 +28,9 @@ class Health:
     generation: int
     """ Bumped by every reset. """
     fleet_size: int | None
+    """ Fleet size passed to the surface builders (`--hosts N`), or null for the scenario's own objects. """
     tasks: int
+    """ Tasks retained. """
     sessions: HealthSessions
     fault_rules: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -20,7 +20,6 @@ from .managed_object_reference_type_name import ManagedObjectReferenceTypeName
 from .method_fault import MethodFault
 from .mo_ref_sms_task import MoRefSmsTask
 from .mo_ref_sms_task_type import MoRefSmsTaskType
-from .mo_ref_sms_task_type_name import MoRefSmsTaskTypeName
 from .no_permission import NoPermission
 from .no_permission_type_name import NoPermissionTypeName
 from .not_authenticated import NotAuthenticated
@@ -59,7 +58,6 @@ __all__ = (
     "MethodFault",
     "MoRefSmsTask",
     "MoRefSmsTaskType",
-    "MoRefSmsTaskTypeName",
     "NoPermission",
     "NoPermissionTypeName",
     "NotAuthenticated",

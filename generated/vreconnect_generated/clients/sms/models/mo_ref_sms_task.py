@@ -8,11 +8,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.mo_ref_sms_task_type import MoRefSmsTaskType, check_mo_ref_sms_task_type
-from ..models.mo_ref_sms_task_type_name import (
-    MoRefSmsTaskTypeName,
-    check_mo_ref_sms_task_type_name,
+from ..models.managed_object_reference_type_name import (
+    ManagedObjectReferenceTypeName,
+    check_managed_object_reference_type_name,
 )
+from ..models.mo_ref_sms_task_type import MoRefSmsTaskType, check_mo_ref_sms_task_type
 
 T = TypeVar("T", bound="MoRefSmsTask")
 
@@ -22,13 +22,14 @@ class MoRefSmsTask:
     """A reference to an SmsTask managed object, for example `{"_typeName": "ManagedObjectReference", "type": "SmsTask",
     "value": "SmsTask-1"}`. The page calls it MoRefTask ("This response body class contains all of the following:
     MoRefExtensibleManagedObject", example `{"_typeName": "string", "type": "string", "value": "string"}`); the real SMS
-    returns type SmsTask (protocols.md).
+    returns type SmsTask (protocols.md). A `ManagedObjectReference` (so its `_typeName` is `ManagedObjectReference`)
+    whose `type` is pinned to `SmsTask`.
 
     """
 
     value: str
     """ The identifier of the task (its moId for `QuerySmsTaskInfo`). """
-    field_type_name: MoRefSmsTaskTypeName = "ManagedObjectReference"
+    field_type_name: ManagedObjectReferenceTypeName = "ManagedObjectReference"
     type_: MoRefSmsTaskType = "SmsTask"
     """ The type of the managed object, always `SmsTask`. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -55,7 +56,7 @@ class MoRefSmsTask:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        field_type_name = check_mo_ref_sms_task_type_name(d.pop("_typeName"))
+        field_type_name = check_managed_object_reference_type_name(d.pop("_typeName"))
 
         type_ = check_mo_ref_sms_task_type(d.pop("type"))
 

@@ -39,7 +39,8 @@ class SmsTaskInfo:
     """ A reference to an SmsTask managed object, for example `{"_typeName": "ManagedObjectReference", "type":
     "SmsTask", "value": "SmsTask-1"}`. The page calls it MoRefTask ("This response body class contains all of the
     following: MoRefExtensibleManagedObject", example `{"_typeName": "string", "type": "string", "value":
-    "string"}`); the real SMS returns type SmsTask (protocols.md). """
+    "string"}`); the real SMS returns type SmsTask (protocols.md). A `ManagedObjectReference` (so its `_typeName` is
+    `ManagedObjectReference`) whose `type` is pinned to `SmsTask`. """
     state: SmsTaskState
     """ Runtime status of an SmsTask. Not on the source page (protocols.md). """
     field_type_name: SmsTaskInfoTypeName = "SmsTaskInfo"

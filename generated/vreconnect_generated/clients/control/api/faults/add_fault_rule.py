@@ -9,6 +9,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.fault_rule import FaultRule
+from ...models.fault_rule_status import FaultRuleStatus
 from ...types import Response
 
 
@@ -33,7 +34,12 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | None:
+) -> Error | FaultRuleStatus | None:
+    if response.status_code == 201:
+        response_201 = FaultRuleStatus.from_dict(response.json())
+
+        return response_201
+
     if response.status_code == 400:
         response_400 = Error.from_dict(response.json())
 
@@ -62,7 +68,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error]:
+) -> Response[Error | FaultRuleStatus]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -75,7 +81,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: FaultRule,
-) -> Response[Error]:
+) -> Response[Error | FaultRuleStatus]:
     """Add a fault rule
 
      Adds a rule after the existing ones. Rules are evaluated in order for each call (or, with `where:
@@ -93,7 +99,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error]
+        Response[Error | FaultRuleStatus]
     """
 
     kwargs = _get_kwargs(
@@ -111,7 +117,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: FaultRule,
-) -> Error | None:
+) -> Error | FaultRuleStatus | None:
     """Add a fault rule
 
      Adds a rule after the existing ones. Rules are evaluated in order for each call (or, with `where:
@@ -129,7 +135,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error
+        Error | FaultRuleStatus
     """
 
     return sync_detailed(
@@ -142,7 +148,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: FaultRule,
-) -> Response[Error]:
+) -> Response[Error | FaultRuleStatus]:
     """Add a fault rule
 
      Adds a rule after the existing ones. Rules are evaluated in order for each call (or, with `where:
@@ -160,7 +166,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error]
+        Response[Error | FaultRuleStatus]
     """
 
     kwargs = _get_kwargs(
@@ -176,7 +182,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: FaultRule,
-) -> Error | None:
+) -> Error | FaultRuleStatus | None:
     """Add a fault rule
 
      Adds a rule after the existing ones. Rules are evaluated in order for each call (or, with `where:
@@ -194,7 +200,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error
+        Error | FaultRuleStatus
     """
 
     return (

@@ -8,8 +8,10 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
+from ...models.invalid_argument import InvalidArgument
 from ...models.unauthenticated import Unauthenticated
 from ...models.unauthorized import Unauthorized
+from ...models.unverified_peer import UnverifiedPeer
 from ...models.vcha_cluster_action import VchaClusterAction
 from ...models.vcha_cluster_get_request import VchaClusterGetRequest
 from ...models.vcha_cluster_get_response import VchaClusterGetResponse
@@ -47,11 +49,44 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | Unauthenticated | Unauthorized | VchaClusterGetResponse | None:
+) -> (
+    Error
+    | InvalidArgument
+    | UnverifiedPeer
+    | Unauthenticated
+    | Unauthorized
+    | VchaClusterGetResponse
+    | None
+):
     if response.status_code == 200:
         response_200 = VchaClusterGetResponse.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+
+        def _parse_response_400(data: object) -> InvalidArgument | UnverifiedPeer:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_vcha_cluster_get_bad_request_type_0 = (
+                    InvalidArgument.from_dict(data)
+                )
+
+                return componentsschemas_vcha_cluster_get_bad_request_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_vcha_cluster_get_bad_request_type_1 = (
+                UnverifiedPeer.from_dict(data)
+            )
+
+            return componentsschemas_vcha_cluster_get_bad_request_type_1
+
+        response_400 = _parse_response_400(response.json())
+
+        return response_400
 
     if response.status_code == 401:
         response_401 = Unauthenticated.from_dict(response.json())
@@ -76,7 +111,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | Unauthenticated | Unauthorized | VchaClusterGetResponse]:
+) -> Response[
+    Error
+    | InvalidArgument
+    | UnverifiedPeer
+    | Unauthenticated
+    | Unauthorized
+    | VchaClusterGetResponse
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -90,7 +132,14 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: VchaClusterGetRequest | Unset = UNSET,
     action: VchaClusterAction,
-) -> Response[Error | Unauthenticated | Unauthorized | VchaClusterGetResponse]:
+) -> Response[
+    Error
+    | InvalidArgument
+    | UnverifiedPeer
+    | Unauthenticated
+    | Unauthorized
+    | VchaClusterGetResponse
+]:
     """Read the VCHA cluster's configuration and health.
 
      Not on the source page (protocols.md): the VCHA cluster state is read with
@@ -110,7 +159,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | Unauthenticated | Unauthorized | VchaClusterGetResponse]
+        Response[Error | InvalidArgument | UnverifiedPeer | Unauthenticated | Unauthorized | VchaClusterGetResponse]
     """
 
     kwargs = _get_kwargs(
@@ -130,7 +179,15 @@ def sync(
     client: AuthenticatedClient | Client,
     body: VchaClusterGetRequest | Unset = UNSET,
     action: VchaClusterAction,
-) -> Error | Unauthenticated | Unauthorized | VchaClusterGetResponse | None:
+) -> (
+    Error
+    | InvalidArgument
+    | UnverifiedPeer
+    | Unauthenticated
+    | Unauthorized
+    | VchaClusterGetResponse
+    | None
+):
     """Read the VCHA cluster's configuration and health.
 
      Not on the source page (protocols.md): the VCHA cluster state is read with
@@ -150,7 +207,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | Unauthenticated | Unauthorized | VchaClusterGetResponse
+        Error | InvalidArgument | UnverifiedPeer | Unauthenticated | Unauthorized | VchaClusterGetResponse
     """
 
     return sync_detailed(
@@ -165,7 +222,14 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: VchaClusterGetRequest | Unset = UNSET,
     action: VchaClusterAction,
-) -> Response[Error | Unauthenticated | Unauthorized | VchaClusterGetResponse]:
+) -> Response[
+    Error
+    | InvalidArgument
+    | UnverifiedPeer
+    | Unauthenticated
+    | Unauthorized
+    | VchaClusterGetResponse
+]:
     """Read the VCHA cluster's configuration and health.
 
      Not on the source page (protocols.md): the VCHA cluster state is read with
@@ -185,7 +249,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | Unauthenticated | Unauthorized | VchaClusterGetResponse]
+        Response[Error | InvalidArgument | UnverifiedPeer | Unauthenticated | Unauthorized | VchaClusterGetResponse]
     """
 
     kwargs = _get_kwargs(
@@ -203,7 +267,15 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: VchaClusterGetRequest | Unset = UNSET,
     action: VchaClusterAction,
-) -> Error | Unauthenticated | Unauthorized | VchaClusterGetResponse | None:
+) -> (
+    Error
+    | InvalidArgument
+    | UnverifiedPeer
+    | Unauthenticated
+    | Unauthorized
+    | VchaClusterGetResponse
+    | None
+):
     """Read the VCHA cluster's configuration and health.
 
      Not on the source page (protocols.md): the VCHA cluster state is read with
@@ -223,7 +295,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | Unauthenticated | Unauthorized | VchaClusterGetResponse
+        Error | InvalidArgument | UnverifiedPeer | Unauthenticated | Unauthorized | VchaClusterGetResponse
     """
 
     return (

@@ -1,0 +1,260 @@
+"""The ASGI app factory: every registered surface at its real path, plus ``/_sim``.
+
+``create_app()`` builds a :class:`~vreconnect_sim.state.SimulatorState`, mounts each registered
+surface's routes at its ``mount`` (longest mount first, so ``/sdk/vim25/{release}/sms`` wins
+over ``/sdk/vim25/{release}``), the control API at ``/_sim`` and a small index at ``/``, and
+wraps everything in :class:`SimulatorMiddleware`, which for every HTTP request:
+
+1. settles due tasks (so object state reflects every task that ended before the request);
+2. enforces ``settings.max_body_bytes`` (Content-Length and streamed bodies) by rendering
+   ``SimError("body_too_large", status=413)`` through the owning surface's ``render_error``
+   (REST surfaces answer 413; VI/JSON turns it into a 500 InvalidRequest fault);
+3. turns a :class:`~vreconnect_sim.registry.SimError` raised by a handler into that surface's
+   error response, and any other exception into ``SimError("internal")`` (logged, never a stack
+   trace to the client);
+4. turns :class:`~vreconnect_sim.injection.DropConnection` into an abrupt close of the socket
+   (no response bytes); in-process the exception propagates to the ASGI caller instead.
+
+Unrouted paths and wrong methods (404/405) are rendered by the surface owning the path
+(``not_found`` / ``method_not_allowed``); outside any surface, in the control API's shape.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .clock import Clock
+from .injection import DropConnection
+from .registry import (
+    ErrorRenderer,
+    SimError,
+    SurfaceContext,
+    SurfaceSpec,
+    default_render_error,
+)
+from .scenario import Scenario
+from .state import SimulatorState
+
+__all__ = ["CONTROL_MOUNT", "SimulatorMiddleware", "create_app", "get_state"]
+
+log = logging.getLogger("vreconnect_sim")
+
+CONTROL_MOUNT = "/_sim"
+
+
+class _BodyTooLarge(Exception):
+    """Raised inside the wrapped ``receive`` when a streamed body passes the limit."""
+
+
+class SimulatorMiddleware:
+    """Pure-ASGI middleware implementing the per-request duties listed in the module docstring."""
+
+    def __init__(self, app: ASGIApp, sim: SimulatorState) -> None:
+        self.app = app
+        self.sim = sim
+        self._routes: list[tuple[re.Pattern[str], SurfaceSpec]] = [
+            (spec.mount_regex(), spec)
+            for spec in sorted(sim.surfaces.values(), key=lambda s: -len(s.mount))
+        ]
+
+    def renderer_for(self, path: str) -> ErrorRenderer:
+        """The ``render_error`` of the surface owning ``path`` (control shape otherwise)."""
+        for regex, spec in self._routes:
+            if regex.match(path):
+                return spec.render_error
+        return default_render_error
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI connection scope."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sim = self.sim
+        sim.settle()
+        render = self.renderer_for(scope["path"])
+        limit = sim.settings.max_body_bytes
+        length = _content_length(scope)
+        if length is not None and (length < 0 or length > limit):
+            too_big = length > limit
+            err = SimError(
+                "body_too_large" if too_big else "bad_request",
+                f"request body exceeds {limit} bytes" if too_big else "invalid Content-Length",
+                413 if too_big else 400,
+            )
+            await _safe_render(render, Request(scope, receive), err)(scope, receive, send)
+            return
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _BodyTooLarge()
+            return message
+
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except DropConnection:
+            if _abort_transport(receive):
+                return
+            raise
+        except _BodyTooLarge:
+            if started:
+                raise
+            err = SimError("body_too_large", f"request body exceeds {limit} bytes", 413)
+            await _safe_render(render, Request(scope), err)(scope, receive, send)
+        except SimError as raised:
+            if started:
+                raise
+            await _safe_render(render, Request(scope), raised)(scope, receive, send)
+        except Exception:
+            log.exception("unhandled error in %s %s", scope.get("method"), scope["path"])
+            if started:
+                raise
+            err = SimError("internal", "internal simulator error", 500)
+            await _safe_render(render, Request(scope), err)(scope, receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for key, value in scope.get("headers", ()):
+        if key == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return -1
+    return None
+
+
+def _safe_render(render: ErrorRenderer, request: Request, err: SimError) -> Response:
+    """Call a surface renderer, falling back to the control shape if the renderer itself fails."""
+    try:
+        return render(request, err)
+    except Exception:
+        log.exception("error renderer failed for %s", err)
+        return default_render_error(request, err)
+
+
+def _abort_transport(receive: Receive) -> bool:
+    """Abort the client connection behind uvicorn's ``receive``; False if not under uvicorn.
+
+    uvicorn's ``receive`` is a bound method of its request cycle, which holds the asyncio
+    transport. Marking the cycle disconnected stops uvicorn from writing its own 500.
+    """
+    cycle: Any = getattr(receive, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None or not hasattr(transport, "abort"):
+        return False
+    with contextlib.suppress(AttributeError):
+        cycle.disconnected = True
+    transport.abort()
+    return True
+
+
+def get_state(app: Starlette) -> SimulatorState:
+    """The :class:`SimulatorState` behind an app made by :func:`create_app`."""
+    sim: SimulatorState = app.state.sim
+    return sim
+
+
+def create_app(
+    scenario: Scenario | str | os.PathLike[str] | None = None,
+    *,
+    hosts: int | None = None,
+    seed: int | None = None,
+    validate_responses: bool = False,
+    clock: Clock | None = None,
+    surfaces: Sequence[SurfaceSpec] | None = None,
+) -> Starlette:
+    """Build the simulator app.
+
+    ``scenario``: a :class:`Scenario`, a path to a YAML file, or None for the embedded default.
+    ``hosts``: fleet size passed to surface builders (``--hosts N``). ``seed``: overrides
+    ``settings.seed``. ``validate_responses``: surfaces check their responses against the
+    generated models (slower; for tests), read as ``ctx.sim.validate_responses``.
+    ``clock``: e.g. a :class:`~vreconnect_sim.clock.FakeClock`. ``surfaces``: restrict/replace the
+    registered surfaces (tests); default all registered ones. The state is ``app.state.sim``.
+    """
+    from .control import routes as control_routes
+
+    if scenario is None:
+        loaded = Scenario.default()
+    elif isinstance(scenario, Scenario):
+        loaded = scenario
+    else:
+        loaded = Scenario.load(scenario)
+    sim = SimulatorState(
+        loaded,
+        clock=clock,
+        hosts=hosts,
+        seed=seed,
+        validate_responses=validate_responses,
+        surfaces=surfaces,
+    )
+    routes: list[BaseRoute] = []
+    for spec in sorted(sim.surfaces.values(), key=lambda s: -len(s.mount)):
+        built = spec.routes(SurfaceContext(spec, sim))
+        if isinstance(built, Sequence):
+            routes.append(Mount(spec.mount, routes=list(built), name=spec.name))
+        else:
+            routes.append(Mount(spec.mount, app=built, name=spec.name))
+    routes.append(Mount(CONTROL_MOUNT, routes=control_routes(sim), name="control"))
+
+    async def index(request: Request) -> Response:
+        return JSONResponse(
+            {
+                "simulator": "vreconnect_sim",
+                "surfaces": {s.name: s.mount for s in sim.surfaces.values()},
+                "control": CONTROL_MOUNT,
+            }
+        )
+
+    routes.append(Route("/", index, methods=["GET"]))
+    middleware = SimulatorMiddleware
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        kind: Any = {404: "not_found", 405: "method_not_allowed"}.get(
+            exc.status_code, "bad_request"
+        )
+        message = f"no such resource: {request.method} {request.url.path}"
+        if exc.status_code == 405:
+            message = f"method {request.method} not allowed on {request.url.path}"
+        err = SimError(kind, message, exc.status_code)
+        for regex, spec in sorted(
+            ((s.mount_regex(), s) for s in sim.surfaces.values()), key=lambda p: -len(p[1].mount)
+        ):
+            if regex.match(request.url.path):
+                return _safe_render(spec.render_error, request, err)
+        return default_render_error(request, err)
+
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(middleware, sim=sim)],
+        exception_handlers={HTTPException: http_error},
+    )
+    app.state.sim = sim
+    return app

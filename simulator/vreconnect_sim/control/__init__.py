@@ -1,0 +1,26 @@
+"""The simulator's control API, mounted at ``/_sim`` (OpenAPI: ``specs/control.yaml``).
+
+=======================================  ==========================================================
+``GET  /_sim/health``                    liveness + counts
+``POST /_sim/reset``                     back to the loaded scenario (state, sessions, tasks, rules)
+``GET  /_sim/scenario``                  the loaded scenario (passwords masked)
+``POST /_sim/scenario``                  load a scenario (YAML or JSON body; 400 names the bad key)
+``GET  /_sim/objects``                   object summaries (``surface``, ``type``, ``limit``, ``offset``)
+``GET  /_sim/objects/{surface}/{id}``    one object's state (surface ``get`` hook)
+``PATCH /_sim/objects/{surface}/{id}``   merge changes into an object (surface ``patch`` hook)
+``GET  /_sim/settings/tasks``            task durations, jitter, queue time, retention
+``PUT  /_sim/settings/tasks``            replace them (until the next reset)
+``GET  /_sim/tasks``                     retained tasks (``surface`` filter)
+``GET  /_sim/faults``                    fault rules with counters
+``POST /_sim/faults``                    add a rule (201)
+``DELETE /_sim/faults``                  remove all rules (204)
+``DELETE /_sim/faults/{rule_id}``        remove one rule (204; 404 if unknown)
+=======================================  ==========================================================
+
+Errors: ``{"error": code, "message": text, "detail": ...?}`` with 400 (unparseable body or bad
+scenario), 404, 409, 413 (body too large) and 422 (body fails validation).
+"""
+
+from .api import routes
+
+__all__ = ["routes"]

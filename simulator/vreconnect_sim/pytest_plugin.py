@@ -1,0 +1,129 @@
+"""pytest plugin: a running simulator for downstream test suites, in one line.
+
+Installed with the package (entry point ``pytest11: vreconnect_sim``), so the fixtures are
+available everywhere without a ``conftest.py``:
+
+``vreconnect_sim``
+    A :class:`~vreconnect_sim.server.SimulatorServer` over a real TLS socket, started once per
+    session on a free port and **reset to the scenario before every test that uses it**
+    (state, sessions, tasks, fault rules, task settings). Attributes: ``base_url``,
+    ``url("vim25"|"sms"|"vcenter"|"vr"|"control")``, ``ssl_context()`` (pass as httpx ``verify=``), ``ca_file``,
+    ``thumbprints`` (SHA-1, SHA-256), ``state`` (the live ``SimulatorState``).
+``vreconnect_sim_url``
+    ``vreconnect_sim.base_url``, e.g. ``https://127.0.0.1:54321``.
+``vreconnect_sim_control``
+    An :class:`httpx.Client` on ``<base_url>/_sim`` (TLS verified against the simulator cert).
+``vreconnect_sim_app``
+    An in-process Starlette app (no socket; fastest) driven by a
+    :class:`~vreconnect_sim.clock.FakeClock`, built once per session and reset before each test.
+    Use it with ``httpx.AsyncClient(transport=httpx.ASGITransport(app=vreconnect_sim_app),
+    base_url="http://sim")``; ``vreconnect_sim_clock`` is its clock (``.advance(seconds)``).
+
+Example::
+
+    def test_reconnect(vreconnect_sim, vreconnect_sim_control):
+        vreconnect_sim_control.post("/faults", json={"operation": "ReconnectHost_Task",
+                                                     "fault": "NoHost", "count": 1})
+        client = make_client(vreconnect_sim.url("vim25"), verify=vreconnect_sim.ssl_context())
+        ...
+
+Options: ``--vreconnect-sim-scenario FILE``, ``--vreconnect-sim-hosts N``,
+``--vreconnect-sim-seed N`` (default seed 0, so runs are reproducible).
+
+The plugin imports nothing heavy until a fixture is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    import httpx
+    from starlette.applications import Starlette
+
+    from .clock import FakeClock
+    from .server import SimulatorServer
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the ``--vreconnect-sim-*`` options."""
+    group = parser.getgroup("vreconnect_sim", "vreconnect simulator")
+    group.addoption(
+        "--vreconnect-sim-scenario", default=None, help="scenario YAML for the fixtures"
+    )
+    group.addoption("--vreconnect-sim-hosts", type=int, default=None, help="fleet size")
+    group.addoption("--vreconnect-sim-seed", type=int, default=0, help="simulator RNG seed")
+
+
+def _options(config: pytest.Config) -> dict[str, Any]:
+    return {
+        "scenario": config.getoption("--vreconnect-sim-scenario"),
+        "hosts": config.getoption("--vreconnect-sim-hosts"),
+        "seed": config.getoption("--vreconnect-sim-seed"),
+    }
+
+
+@pytest.fixture(scope="session")
+def vreconnect_sim_server(pytestconfig: pytest.Config) -> Iterator[SimulatorServer]:
+    """The session's TLS simulator server, *without* per-test reset (prefer ``vreconnect_sim``)."""
+    from .server import SimulatorServer
+
+    server = SimulatorServer(**_options(pytestconfig), tls=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def vreconnect_sim(vreconnect_sim_server: SimulatorServer) -> SimulatorServer:
+    """The session's simulator server, reset to its scenario before this test."""
+    vreconnect_sim_server.state.reset()
+    return vreconnect_sim_server
+
+
+@pytest.fixture
+def vreconnect_sim_url(vreconnect_sim: SimulatorServer) -> str:
+    """Base URL (scheme://host:port) of the reset simulator server."""
+    return vreconnect_sim.base_url
+
+
+@pytest.fixture
+def vreconnect_sim_control(vreconnect_sim: SimulatorServer) -> Iterator[httpx.Client]:
+    """An httpx client on the control API (``/_sim``) of the reset simulator server."""
+    import httpx
+
+    verify: Any = vreconnect_sim.ssl_context() if vreconnect_sim.tls else True
+    with httpx.Client(base_url=vreconnect_sim.url("control"), verify=verify, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def _vreconnect_sim_inprocess(pytestconfig: pytest.Config) -> tuple[Starlette, FakeClock]:
+    from .app import create_app
+    from .clock import FakeClock
+
+    clock = FakeClock()
+    return create_app(**_options(pytestconfig), clock=clock), clock
+
+
+@pytest.fixture
+def vreconnect_sim_app(_vreconnect_sim_inprocess: tuple[Starlette, FakeClock]) -> Starlette:
+    """In-process simulator app (FakeClock), reset before this test."""
+    from .app import get_state
+
+    app, _ = _vreconnect_sim_inprocess
+    get_state(app).reset()
+    return app
+
+
+@pytest.fixture
+def vreconnect_sim_clock(
+    vreconnect_sim_app: Starlette, _vreconnect_sim_inprocess: tuple[Starlette, FakeClock]
+) -> FakeClock:
+    """The FakeClock driving ``vreconnect_sim_app``."""
+    return _vreconnect_sim_inprocess[1]

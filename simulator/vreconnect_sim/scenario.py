@@ -1,0 +1,247 @@
+"""Scenarios: YAML files describing users, settings and each surface's objects.
+
+Layout (every level rejects unknown keys)::
+
+    users:                      # optional; omitted -> the default users (see vreconnect_sim.auth)
+      - name: administrator@vsphere.local
+        password: VMware1!      # optional, default VMware1!
+        role: admin             # admin | readonly | none
+        exclude: []             # privileges withheld
+        privileges: []          # privileges granted on top of the role
+    settings:
+      seed: 42                  # RNG seed (jitter, probabilistic faults, uuids); null = random
+      session_idle_timeout: 1800
+      max_body_bytes: 1048576
+      releases: [8.0.1.0, 8.0.2.0, 8.0.3.0, 9.0.0.0]
+      hosts: null               # fleet size hint for the vim25 builder (--hosts overrides)
+      tasks: {default: 0, durations: {ReconnectHost_Task: 5}, jitter: 0.2, queue_seconds: 0,
+              retention_seconds: 600, retention_count: 10000}
+    vim25: {...}                # validated by the model the vim25 package registered
+    sms: {...}
+    vcenter: {...}
+    vr: {...}
+
+Surface sections are validated by the ``section_model`` each surface registers (see
+:mod:`vreconnect_sim.registry`); a built-in section whose package is not registered yet is kept
+as a raw mapping; any other top-level key is an error. A registered surface whose section is
+absent gets ``section_model.model_validate({})`` if that succeeds, else None.
+
+Errors are :class:`ScenarioError`, one line per problem, each naming the source and the key
+path: ``scenario.yaml: vim25.hosts[3].connection_state: Input should be 'connected', ...``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .auth import DEFAULT_USERS, UserSpec
+from .registry import BUILTIN_SURFACES, get_surface, load_builtin_surfaces, registered_surfaces
+from .tasks import TaskSettings
+
+__all__ = [
+    "DEFAULT_RELEASES",
+    "DEFAULT_SCENARIO",
+    "Scenario",
+    "ScenarioError",
+    "Settings",
+    "format_loc",
+]
+
+DEFAULT_RELEASES: tuple[str, ...] = ("8.0.1.0", "8.0.2.0", "8.0.3.0", "9.0.0.0")
+DEFAULT_SCENARIO = "default.yaml"
+"""File name of the embedded default scenario inside ``vreconnect_sim/scenarios/``."""
+
+
+class Settings(BaseModel):
+    """The scenario's ``settings`` section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int | None = Field(default=None, description="RNG seed; null = nondeterministic.")
+    session_idle_timeout: float = Field(
+        default=1800.0, gt=0, description="Seconds; all session stores."
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1, description="Larger request bodies are refused."
+    )
+    releases: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_RELEASES),
+        min_length=1,
+        description="VI/JSON releases accepted in /sdk/vim25/{release}.",
+    )
+    hosts: int | None = Field(
+        default=None, ge=0, description="Fleet size hint for the vim25 builder."
+    )
+    tasks: TaskSettings = Field(default_factory=lambda: TaskSettings())
+
+
+class ScenarioError(ValueError):
+    """A scenario failed to parse or validate; ``problems`` holds ``(key path, message)``."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(
+            "\n".join(
+                f"{source}: {path}: {msg}" if path else f"{source}: {msg}" for path, msg in problems
+            )
+        )
+
+
+def format_loc(loc: tuple[int | str, ...], prefix: str = "") -> str:
+    """``("hosts", 3, "connection_state")`` -> ``hosts[3].connection_state`` (after ``prefix``)."""
+    out = prefix
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _problems(exc: ValidationError, prefix: str) -> list[tuple[str, str]]:
+    return [(format_loc(tuple(e["loc"]), prefix), e["msg"]) for e in exc.errors()]
+
+
+@dataclass
+class Scenario:
+    """A loaded, validated scenario. Build with :meth:`load`, :meth:`from_yaml`, :meth:`default`.
+
+    ``sections`` maps surface name to its validated section model (or raw mapping / None).
+    """
+
+    users: tuple[UserSpec, ...] = DEFAULT_USERS
+    settings: Settings = field(default_factory=lambda: Settings())
+    sections: dict[str, Any] = field(default_factory=dict)
+    source: str = "<scenario>"
+
+    def section(self, name: str) -> Any:
+        """The section of surface ``name`` (None if absent)."""
+        return self.sections.get(name)
+
+    # -- constructors --------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Scenario:
+        """Read and validate a YAML (or JSON) file."""
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ScenarioError(str(p), [("", f"cannot read: {exc.strerror or exc}")]) from exc
+        return cls.from_yaml(text, source=p.name)
+
+    @classmethod
+    def default(cls) -> Scenario:
+        """The embedded default scenario (package data ``scenarios/default.yaml``)."""
+        text = (
+            resources.files("vreconnect_sim")
+            .joinpath("scenarios", DEFAULT_SCENARIO)
+            .read_text("utf-8")
+        )
+        return cls.from_yaml(text, source=DEFAULT_SCENARIO)
+
+    @classmethod
+    def from_yaml(cls, text: str, source: str = "<scenario>") -> Scenario:
+        """Parse YAML (JSON is YAML too) and validate."""
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ScenarioError(source, [("", f"invalid YAML: {where}{problem}")]) from exc
+        if data is None:
+            data = {}
+        return cls.from_mapping(data, source=source)
+
+    @classmethod
+    def from_mapping(cls, data: Any, source: str = "<scenario>") -> Scenario:
+        """Validate an already-parsed document; collects every problem before raising."""
+        if not isinstance(data, Mapping):
+            raise ScenarioError(source, [("", "the top level must be a mapping")])
+        load_builtin_surfaces()
+        problems: list[tuple[str, str]] = []
+        users: tuple[UserSpec, ...] = DEFAULT_USERS
+        settings = Settings()
+        sections: dict[str, Any] = {}
+        for key in data:
+            if not isinstance(key, str) or (
+                key not in ("users", "settings")
+                and key not in BUILTIN_SURFACES
+                and get_surface(key) is None
+            ):
+                problems.append(
+                    (str(key), "unknown top-level key (expected users, settings or a surface name)")
+                )
+        if data.get("users") is not None:
+            raw_users = data["users"]
+            if not isinstance(raw_users, list):
+                problems.append(("users", "Input should be a valid list"))
+            else:
+                parsed: list[UserSpec] = []
+                for i, raw in enumerate(raw_users):
+                    try:
+                        parsed.append(UserSpec.model_validate(raw))
+                    except ValidationError as exc:
+                        problems += _problems(exc, f"users[{i}]")
+                names = [u.name.lower() for u in parsed]
+                for i, name in enumerate(names):
+                    if name in names[:i]:
+                        problems.append((f"users[{i}].name", f"duplicate user {parsed[i].name!r}"))
+                users = tuple(parsed)
+        if data.get("settings") is not None:
+            try:
+                settings = Settings.model_validate(data["settings"])
+            except ValidationError as exc:
+                problems += _problems(exc, "settings")
+        names = list(
+            dict.fromkeys(
+                [
+                    *BUILTIN_SURFACES,
+                    *(spec.name for spec in registered_surfaces()),
+                    *(k for k in data if isinstance(k, str)),
+                ]
+            )
+        )
+        for name in names:
+            if name in ("users", "settings"):
+                continue
+            spec = get_surface(name)
+            raw = data.get(name)
+            model = spec.section_model if spec is not None else None
+            if model is None:
+                if raw is not None:
+                    sections[name] = raw
+                continue
+            try:
+                sections[name] = model.model_validate(raw if raw is not None else {})
+            except ValidationError as exc:
+                if raw is None:
+                    sections[name] = None  # model has required fields; builder copes
+                else:
+                    problems += _problems(exc, name)
+        if problems:
+            raise ScenarioError(source, problems)
+        return cls(users=users, settings=settings, sections=sections, source=source)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able view (passwords masked) for the control API."""
+        out: dict[str, Any] = {
+            "source": self.source,
+            "users": [u.model_dump(mode="json") for u in self.users],
+            "settings": self.settings.model_dump(mode="json"),
+        }
+        for name, section in self.sections.items():
+            out[name] = (
+                section.model_dump(mode="json") if isinstance(section, BaseModel) else section
+            )
+        return out
