@@ -31,7 +31,11 @@ class TaskTimeout(VReconnectError):
         self.last_status = last_status
         state = getattr(last_status, "state", None)
         progress = getattr(last_status, "progress", None)
-        detail = f"last state {getattr(state, 'value', state)}" if state is not None else "no status read"
+        detail = (
+            f"last state {getattr(state, 'value', state)}"
+            if state is not None
+            else "no status read"
+        )
         if progress is not None:
             detail += f", {progress}%"
         super().__init__(f"task {task_id} did not finish within {timeout:g}s ({detail})")

@@ -13,7 +13,11 @@ wraps everything in :class:`SimulatorMiddleware`, which for every HTTP request:
    error response, and any other exception into ``SimError("internal")`` (logged, never a stack
    trace to the client);
 4. turns :class:`~vreconnect_sim.injection.DropConnection` into an abrupt close of the socket
-   (no response bytes); in-process the exception propagates to the ASGI caller instead.
+   (no response bytes); in-process the exception propagates to the ASGI caller instead;
+5. in ``validate_responses`` mode only, holds back every response until it has been checked
+   against its surface's OpenAPI document (:mod:`vreconnect_sim.validation`); a violation is
+   logged, recorded on ``SimulatorState.spec_violations`` and answered as
+   ``500 {"error": "response_violates_spec", ...}`` instead. Off, this costs one attribute read.
 
 Unrouted paths and wrong methods (404/405) are rendered by the surface owning the path
 (``not_found`` / ``method_not_allowed``); outside any surface, in the control API's shape.
@@ -22,6 +26,7 @@ Unrouted paths and wrong methods (404/405) are rendered by the surface owning th
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
@@ -47,6 +52,7 @@ from .registry import (
 )
 from .scenario import Scenario
 from .state import SimulatorState
+from .validation import ResponseValidator, SpecViolation, validation_from_env, violation_body
 
 __all__ = ["CONTROL_MOUNT", "SimulatorMiddleware", "create_app", "get_state"]
 
@@ -69,6 +75,7 @@ class SimulatorMiddleware:
             (spec.mount_regex(), spec)
             for spec in sorted(sim.surfaces.values(), key=lambda s: -len(s.mount))
         ]
+        self._validator: ResponseValidator | None = None  # built on the first validated response
 
     def renderer_for(self, path: str) -> ErrorRenderer:
         """The ``render_error`` of the surface owning ``path`` (control shape otherwise)."""
@@ -83,8 +90,10 @@ class SimulatorMiddleware:
             await self.app(scope, receive, send)
             return
         sim = self.sim
+        if sim.validate_responses:
+            # Wrap first, so error responses rendered below are validated too.
+            send = self._validating_send(scope, send)
         sim.settle()
-        render = self.renderer_for(scope["path"])
         limit = sim.settings.max_body_bytes
         length = _content_length(scope)
         if length is not None and (length < 0 or length > limit):
@@ -94,6 +103,7 @@ class SimulatorMiddleware:
                 f"request body exceeds {limit} bytes" if too_big else "invalid Content-Length",
                 413 if too_big else 400,
             )
+            render = self.renderer_for(scope["path"])
             await _safe_render(render, Request(scope, receive), err)(scope, receive, send)
             return
 
@@ -122,21 +132,77 @@ class SimulatorMiddleware:
             if _abort_transport(receive):
                 return
             raise
+        # The owning surface's renderer is looked up only on these error paths: it costs a few
+        # regex matches, which the common (successful) request should not pay.
         except _BodyTooLarge:
             if started:
                 raise
             err = SimError("body_too_large", f"request body exceeds {limit} bytes", 413)
+            render = self.renderer_for(scope["path"])
             await _safe_render(render, Request(scope), err)(scope, receive, send)
         except SimError as raised:
             if started:
                 raise
+            render = self.renderer_for(scope["path"])
             await _safe_render(render, Request(scope), raised)(scope, receive, send)
         except Exception:
             log.exception("unhandled error in %s %s", scope.get("method"), scope["path"])
             if started:
                 raise
             err = SimError("internal", "internal simulator error", 500)
+            render = self.renderer_for(scope["path"])
             await _safe_render(render, Request(scope), err)(scope, receive, send)
+
+    def _validating_send(self, scope: Scope, send: Send) -> Send:
+        """A ``send`` that buffers the response and lets only a conforming one through."""
+        validator = self._validator
+        if validator is None:
+            validator = self._validator = ResponseValidator(
+                self.sim.surfaces.values(), CONTROL_MOUNT
+            )
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def validating_send(message: Message) -> None:
+            nonlocal start
+            kind = message["type"]
+            if kind == "http.response.start":
+                start = message
+                return
+            if kind != "http.response.body" or start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            violation = validator.check(
+                scope["method"], scope["path"], int(start["status"]), start.get("headers", ()), body
+            )
+            if violation is None:
+                await send(start)
+                await send({"type": "http.response.body", "body": body})
+                return
+            self._record(violation)
+            payload = json.dumps(violation_body(violation)).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(payload)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": payload})
+
+        return validating_send
+
+    def _record(self, violation: SpecViolation) -> None:
+        log.error("response violates the %s document: %s", violation.document, violation)
+        with self.sim.lock:
+            self.sim.spec_violations.append(violation)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -185,7 +251,7 @@ def create_app(
     *,
     hosts: int | None = None,
     seed: int | None = None,
-    validate_responses: bool = False,
+    validate_responses: bool | None = None,
     clock: Clock | None = None,
     surfaces: Sequence[SurfaceSpec] | None = None,
 ) -> Starlette:
@@ -193,13 +259,17 @@ def create_app(
 
     ``scenario``: a :class:`Scenario`, a path to a YAML file, or None for the embedded default.
     ``hosts``: fleet size passed to surface builders (``--hosts N``). ``seed``: overrides
-    ``settings.seed``. ``validate_responses``: surfaces check their responses against the
-    generated models (slower; for tests), read as ``ctx.sim.validate_responses``.
+    ``settings.seed``. ``validate_responses``: check every response against its surface's
+    OpenAPI document (test mode; see :mod:`vreconnect_sim.validation`); None (default) reads
+    ``VRECONNECT_SIM_VALIDATE=1`` from the environment, so servers started by tests can be
+    switched on from outside. Surfaces can read it as ``ctx.sim.validate_responses``.
     ``clock``: e.g. a :class:`~vreconnect_sim.clock.FakeClock`. ``surfaces``: restrict/replace the
     registered surfaces (tests); default all registered ones. The state is ``app.state.sim``.
     """
     from .control import routes as control_routes
 
+    if validate_responses is None:
+        validate_responses = validation_from_env()
     if scenario is None:
         loaded = Scenario.default()
     elif isinstance(scenario, Scenario):

@@ -27,8 +27,16 @@ Example::
         client = make_client(vreconnect_sim.url("vim25"), verify=vreconnect_sim.ssl_context())
         ...
 
+**Response validation.** Both simulators run in ``validate_responses`` mode: every response is
+checked against its surface's OpenAPI document in ``specs/`` (:mod:`vreconnect_sim.validation`);
+a violating response reaches the client as ``500 {"error": "response_violates_spec", ...}`` and
+is recorded, and a test during which any response violated its document **fails at teardown**
+with the list, even if the test itself passed (e.g. because it expected an error). Turn this
+off with ``--vreconnect-sim-no-validate``.
+
 Options: ``--vreconnect-sim-scenario FILE``, ``--vreconnect-sim-hosts N``,
-``--vreconnect-sim-seed N`` (default seed 0, so runs are reproducible).
+``--vreconnect-sim-seed N`` (default seed 0, so runs are reproducible),
+``--vreconnect-sim-no-validate``.
 
 The plugin imports nothing heavy until a fixture is used.
 """
@@ -56,6 +64,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--vreconnect-sim-hosts", type=int, default=None, help="fleet size")
     group.addoption("--vreconnect-sim-seed", type=int, default=0, help="simulator RNG seed")
+    group.addoption(
+        "--vreconnect-sim-no-validate",
+        action="store_true",
+        default=False,
+        help="do not check the simulator's responses against specs/ (on by default)",
+    )
 
 
 def _options(config: pytest.Config) -> dict[str, Any]:
@@ -63,7 +77,22 @@ def _options(config: pytest.Config) -> dict[str, Any]:
         "scenario": config.getoption("--vreconnect-sim-scenario"),
         "hosts": config.getoption("--vreconnect-sim-hosts"),
         "seed": config.getoption("--vreconnect-sim-seed"),
+        "validate_responses": not config.getoption("--vreconnect-sim-no-validate"),
     }
+
+
+def _check_violations(sim: Any) -> None:
+    """Fail the current test (at teardown) if any response violated its document."""
+    with sim.lock:
+        found = list(sim.spec_violations)
+        sim.spec_violations.clear()
+    if found:
+        lines = "\n".join(f"  {v}" for v in found[:20])
+        more = f"\n  ... and {len(found) - 20} more" if len(found) > 20 else ""
+        pytest.fail(
+            f"{len(found)} simulator response(s) violated the OpenAPI spec:\n{lines}{more}",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -80,10 +109,17 @@ def vreconnect_sim_server(pytestconfig: pytest.Config) -> Iterator[SimulatorServ
 
 
 @pytest.fixture
-def vreconnect_sim(vreconnect_sim_server: SimulatorServer) -> SimulatorServer:
-    """The session's simulator server, reset to its scenario before this test."""
-    vreconnect_sim_server.state.reset()
-    return vreconnect_sim_server
+def vreconnect_sim(vreconnect_sim_server: SimulatorServer) -> Iterator[SimulatorServer]:
+    """The session's simulator server, reset to its scenario before this test.
+
+    Fails the test at teardown if one of the server's responses violated its spec.
+    """
+    state = vreconnect_sim_server.state
+    state.reset()
+    with state.lock:
+        state.spec_violations.clear()
+    yield vreconnect_sim_server
+    _check_violations(state)
 
 
 @pytest.fixture
@@ -112,13 +148,22 @@ def _vreconnect_sim_inprocess(pytestconfig: pytest.Config) -> tuple[Starlette, F
 
 
 @pytest.fixture
-def vreconnect_sim_app(_vreconnect_sim_inprocess: tuple[Starlette, FakeClock]) -> Starlette:
-    """In-process simulator app (FakeClock), reset before this test."""
+def vreconnect_sim_app(
+    _vreconnect_sim_inprocess: tuple[Starlette, FakeClock],
+) -> Iterator[Starlette]:
+    """In-process simulator app (FakeClock), reset before this test.
+
+    Fails the test at teardown if one of the app's responses violated its spec.
+    """
     from .app import get_state
 
     app, _ = _vreconnect_sim_inprocess
-    get_state(app).reset()
-    return app
+    state = get_state(app)
+    state.reset()
+    with state.lock:
+        state.spec_violations.clear()
+    yield app
+    _check_violations(state)
 
 
 @pytest.fixture

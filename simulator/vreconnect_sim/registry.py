@@ -14,6 +14,7 @@ A surface package registers itself at import time (in its ``__init__.py``)::
         render_task_fault=task_fault,   # (FaultAction) -> task error payload
         session_store="vr",
         objects=ObjectHooks(list=..., get=..., patch=...),
+        openapi=None,                   # document for response validation; None: specs/vr.yaml
     ))
 
 :func:`load_builtin_surfaces` imports the four packages (missing ones are skipped), so
@@ -27,9 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import random
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -150,6 +152,9 @@ class SurfaceSpec:
     render_task_fault: FaultRenderer | None = None
     session_store: str | None = None  # default: the surface name; sms uses "vim25"
     objects: ObjectHooks | None = None
+    # OpenAPI document its responses are validated against (validate_responses mode): a path
+    # or a parsed mapping; None means ``specs/<name>.yaml`` (see vreconnect_sim.validation).
+    openapi: str | os.PathLike[str] | Mapping[str, Any] | None = None
 
     @property
     def store_name(self) -> str:

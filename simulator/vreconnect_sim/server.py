@@ -18,6 +18,7 @@ turns into a graceful shutdown.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import signal
 import socket
@@ -88,15 +89,31 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def http_implementation() -> str:
+    """uvicorn's HTTP/1.1 parser: ``httptools`` when installed, else the pure-Python ``h11``.
+
+    httptools (the llhttp C parser) roughly doubles the request rate the simulator can serve
+    over loopback (scripts/bench-sim); h11 works everywhere and is kept as the fallback.
+    ``VRECONNECT_SIM_HTTP=h11|httptools`` forces one (e.g. to compare them).
+    """
+    forced = os.environ.get("VRECONNECT_SIM_HTTP", "").strip().lower()
+    if forced in ("h11", "httptools"):
+        return forced
+    return "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
+
+
 def _config(app: Starlette, tls: TlsMaterial | None, log_level: str) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         log_level=log_level,
         lifespan="off",
-        http="h11",
+        http=http_implementation(),
         loop="asyncio",
         ws="none",
         access_log=False,
+        # Nothing sits in front of the simulator: skip uvicorn's X-Forwarded-* middleware, a
+        # per-request cost for nothing.
+        proxy_headers=False,
         backlog=2048,
         timeout_graceful_shutdown=5,
         ssl_certfile=str(tls.cert_file) if tls else None,
@@ -126,13 +143,15 @@ def serve(
     seed: int | None = None,
     log_level: str = "warning",
     out: TextIO | None = None,
+    validate_responses: bool | None = None,
 ) -> int:
     """Run the simulator in the foreground until SIGINT/SIGTERM; returns an exit status.
 
     Must be called from the main thread (uvicorn installs the signal handlers there).
+    ``validate_responses=None`` follows ``VRECONNECT_SIM_VALIDATE`` (see ``create_app``).
     """
     out = out or sys.stdout
-    app = create_app(scenario, hosts=hosts, seed=seed)
+    app = create_app(scenario, hosts=hosts, seed=seed, validate_responses=validate_responses)
     material = generate_self_signed([host]) if tls else None
     sock = _bind(host, port)
     actual_port = sock.getsockname()[1]
@@ -160,7 +179,8 @@ class SimulatorServer:
     """The simulator on a background thread; a context manager. See the module docstring.
 
     ``app`` lets a caller serve an app it built itself (then ``scenario``/``hosts``/``seed``/
-    ``clock`` are ignored).
+    ``clock``/``validate_responses`` are ignored). ``validate_responses=None`` follows
+    ``VRECONNECT_SIM_VALIDATE`` (see ``create_app``).
     """
 
     def __init__(
@@ -176,9 +196,12 @@ class SimulatorServer:
         app: Starlette | None = None,
         log_level: str = "warning",
         startup_timeout: float = 15.0,
+        validate_responses: bool | None = None,
     ) -> None:
         self.host = host
-        self.app = app or create_app(scenario, hosts=hosts, seed=seed, clock=clock)
+        self.app = app or create_app(
+            scenario, hosts=hosts, seed=seed, clock=clock, validate_responses=validate_responses
+        )
         self.tls: TlsMaterial | None = generate_self_signed([host]) if tls else None
         self._requested_port = port
         self._log_level = log_level
@@ -312,6 +335,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--hosts", type=int, default=None, help="fleet size (up to at least 10,000)")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--log-level", default="warning")
+    p.add_argument(
+        "--validate-responses",
+        action="store_true",
+        default=None,
+        help="check every response against specs/ (test mode; also VRECONNECT_SIM_VALIDATE=1)",
+    )
     args: Any = parser.parse_args(argv)
     from .scenario import ScenarioError
 
@@ -324,6 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.hosts,
             seed=args.seed,
             log_level=args.log_level,
+            validate_responses=args.validate_responses,
         )
     except ScenarioError as err:
         print(f"error: {err}", file=sys.stderr)

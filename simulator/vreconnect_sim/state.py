@@ -8,6 +8,11 @@ synchronous part of a request (``with ctx.lock: ...``) and never ``await`` while
 ``reset()`` rebuilds everything from the loaded scenario (users, empty sessions and tasks, no
 fault rules, the scenario's task settings, fresh surface states, RNGs re-seeded);
 ``load(scenario)`` replaces the scenario and resets.
+
+``spec_violations`` collects the responses that failed validation (``validate_responses``
+mode, see :mod:`vreconnect_sim.validation`). ``reset()`` deliberately keeps them: a test that
+resets through ``POST /_sim/reset`` must not hide an earlier violation from the check at its
+end. Whoever checks them clears them (``spec_violations.clear()``, ``DELETE /_sim/violations``).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .auth import SessionStore, UserDirectory
 from .clock import Clock, SystemClock
@@ -23,6 +28,9 @@ from .injection import FaultInjector
 from .registry import BuildContext, SurfaceSpec, load_builtin_surfaces, registered_surfaces
 from .scenario import Scenario, Settings
 from .tasks import TaskEngine
+
+if TYPE_CHECKING:
+    from .validation import SpecViolation
 
 __all__ = ["DEFAULT_SESSION_STORES", "SimulatorState"]
 
@@ -53,6 +61,7 @@ class SimulatorState:
         self.hosts_override = hosts
         self.seed_override = seed
         self.validate_responses = validate_responses
+        self.spec_violations: list[SpecViolation] = []
         self.settings: Settings = self.scenario.settings
         self.injector = FaultInjector()
         self.tasks = TaskEngine(self.clock, lock=self.lock, injector=self.injector)

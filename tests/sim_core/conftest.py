@@ -161,8 +161,17 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def app(fake_registered: SurfaceSpec, clock: FakeClock) -> Starlette:
-    return create_app(Scenario.from_yaml(SCENARIO_YAML, "t.yaml"), clock=clock, surfaces=[FAKE])
+def app(fake_registered: SurfaceSpec, clock: FakeClock) -> Iterator[Starlette]:
+    """The fake surface's app, validating responses: "fake" has no document, so this checks
+    every control API answer of every test against specs/control.yaml."""
+    application = create_app(
+        Scenario.from_yaml(SCENARIO_YAML, "t.yaml"),
+        clock=clock,
+        surfaces=[FAKE],
+        validate_responses=True,
+    )
+    yield application
+    assert [str(v) for v in get_state(application).spec_violations] == []
 
 
 @pytest.fixture

@@ -190,8 +190,6 @@ def test_every_task_operation_links_to_its_task_read(doc: str) -> None:
     for _path, _method, op in operations(spec):
         opid = op["operationId"]
         if opid.endswith("_Task") or "redeploy" in opid or "reconnect" in opid.lower():
-            links = [
-                link for r in op["responses"].values() for link in r.get("links", {}).values()
-            ]
+            links = [link for r in op["responses"].values() for link in r.get("links", {}).values()]
             targets = {link["operationId"] for link in links}
             assert targets & {"GetTaskInfo", "QuerySmsTaskInfo", "cis_tasks_get", "get_task"}, opid

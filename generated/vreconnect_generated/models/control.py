@@ -67,6 +67,26 @@ class ScenarioLoaded(BaseModel):
     surfaces: list[str]
 
 
+class SpecViolation(BaseModel):
+    document: Annotated[
+        str,
+        Field(description="The document's name (vim25, sms, vcenter, vr, control)."),
+    ]
+    operation: Annotated[str | None, Field(description="The operationId.")]
+    method: str
+    path: Annotated[str, Field(description="The request path.")]
+    status: Annotated[
+        int, Field(description="The status the handler answered.", ge=100, le=599)
+    ]
+    detail: Annotated[str, Field(description="What does not match.")]
+
+
+class SpecViolationList(BaseModel):
+    enabled: Annotated[bool, Field(description="Whether response validation is on.")]
+    total: Annotated[int, Field(ge=0, le=9223372036854775807)]
+    items: list[SpecViolation]
+
+
 class ObjectSummary(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -104,11 +124,10 @@ class TaskSettings(BaseModel):
         ),
     ] = MISSING
     default: Annotated[
-        float | None,
-        Field(description="Run time for operations not in durations.", ge=0.0),
+        float, Field(description="Run time for operations not in durations.", ge=0.0)
     ] = 0
     jitter: Annotated[
-        float | None,
+        float,
         Field(
             description="Fraction; each run time is scaled by uniform(1-j, 1+j).",
             ge=0.0,
@@ -116,14 +135,13 @@ class TaskSettings(BaseModel):
         ),
     ] = 0
     queue_seconds: Annotated[
-        float | None,
-        Field(description="Time a task spends queued before running.", ge=0.0),
+        float, Field(description="Time a task spends queued before running.", ge=0.0)
     ] = 0
     retention_seconds: Annotated[
-        float | None, Field(description="Finished tasks are kept this long.", ge=0.0)
+        float, Field(description="Finished tasks are kept this long.", ge=0.0)
     ] = 600
     retention_count: Annotated[
-        int | None,
+        int,
         Field(
             description="At most this many finished tasks are kept; the oldest are evicted first.",
             ge=0,
@@ -183,23 +201,21 @@ class FaultRule(BaseModel):
         ),
     ] = MISSING
     surface: Annotated[
-        str | None, Field(description="vim25, sms, vcenter, vr or a pattern.")
+        str, Field(description="vim25, sms, vcenter, vr or a pattern.")
     ] = "*"
     operation: Annotated[
-        str | None,
-        Field(description="operationId from the surface's document, or a pattern."),
+        str, Field(description="operationId from the surface's document, or a pattern.")
     ] = "*"
     object: Annotated[
-        str | None,
-        Field(description="Target object id (moId, pairing id, ...) or a pattern."),
+        str, Field(description="Target object id (moId, pairing id, ...) or a pattern.")
     ] = "*"
     where: Annotated[
-        Where | None,
+        Where,
         Field(
             description="call answers the HTTP call; task lets the call succeed and fails its task."
         ),
     ] = "call"
-    probability: Annotated[float | None, Field(ge=0.0, le=1.0)] = 1
+    probability: Annotated[float, Field(ge=0.0, le=1.0)] = 1
     count: Annotated[
         int | None | MISSING,
         Field(
@@ -209,7 +225,7 @@ class FaultRule(BaseModel):
         ),
     ] = MISSING
     skip: Annotated[
-        int | None,
+        int,
         Field(
             description="Let the first N matching calls through.", ge=0, le=2147483647
         ),
@@ -235,9 +251,9 @@ class FaultRule(BaseModel):
     body: Annotated[Any | MISSING, Field(description="JSON body sent with status.")] = (
         MISSING
     )
-    latency_ms: Annotated[int | None, Field(ge=0, le=600000)] = 0
+    latency_ms: Annotated[int, Field(ge=0, le=600000)] = 0
     drop: Annotated[
-        bool | None, Field(description="Close the connection without any response.")
+        bool, Field(description="Close the connection without any response.")
     ] = False
 
 

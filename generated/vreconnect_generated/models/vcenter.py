@@ -56,7 +56,7 @@ class ConnectionSpec(BaseModel):
         ),
     ]
     port: Annotated[
-        int | None,
+        int,
         Field(
             description="Port number. This attribute was added in vSphere API 6.7.1.\n\nOptional. If unset, port 443 will be used.",
             ge=0,

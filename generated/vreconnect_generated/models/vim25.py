@@ -132,7 +132,7 @@ class HostSystemReconnectSpec(BaseModel):
         Literal["HostSystemReconnectSpec"], Field(alias="_typeName")
     ]
     syncState: Annotated[
-        bool | None,
+        bool,
         Field(
             description="If true, the state of the host's virtual machines and its configuration are synchronized with the vCenter Server on reconnect."
         ),
@@ -750,7 +750,7 @@ class HostConnectSpec(BaseModel):
         ),
     ] = MISSING
     force: Annotated[
-        bool | None,
+        bool,
         Field(
             description="If true, the connection succeeds even if the host is already being managed by another vCenter server (the original server loses connection to the host)."
         ),

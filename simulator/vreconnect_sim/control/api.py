@@ -22,6 +22,8 @@ from .models import (
     ObjectSummary,
     ResetResult,
     ScenarioLoaded,
+    SpecViolationList,
+    SpecViolationView,
     TaskList,
     TaskView,
 )
@@ -181,6 +183,19 @@ def routes(sim: SimulatorState) -> list[BaseRoute]:
                 )
             )
 
+    async def list_violations(request: Request) -> Response:
+        """Responses that failed validation."""
+        with sim.lock:
+            items = [SpecViolationView.model_validate(v.as_dict()) for v in sim.spec_violations]
+            enabled = sim.validate_responses
+        return _json(SpecViolationList(enabled=enabled, total=len(items), items=items))
+
+    async def clear_violations(request: Request) -> Response:
+        """Forget the recorded violations."""
+        with sim.lock:
+            sim.spec_violations.clear()
+        return Response(status_code=204)
+
     def _hooks(surface: str) -> Any:
         spec = sim.surfaces.get(surface)
         if spec is None:
@@ -293,6 +308,8 @@ def routes(sim: SimulatorState) -> list[BaseRoute]:
         Route("/reset", handler(reset), methods=["POST"]),
         Route("/scenario", handler(get_scenario), methods=["GET"]),
         Route("/scenario", handler(post_scenario), methods=["POST"]),
+        Route("/violations", handler(list_violations), methods=["GET"]),
+        Route("/violations", handler(clear_violations), methods=["DELETE"]),
         Route("/objects", handler(list_objects), methods=["GET"]),
         Route("/objects/{surface}/{object_id:path}", handler(get_object), methods=["GET"]),
         Route("/objects/{surface}/{object_id:path}", handler(patch_object), methods=["PATCH"]),

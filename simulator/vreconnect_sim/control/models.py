@@ -20,6 +20,8 @@ __all__ = [
     "ObjectSummary",
     "ResetResult",
     "ScenarioLoaded",
+    "SpecViolationList",
+    "SpecViolationView",
     "TaskList",
     "TaskSettings",
     "TaskView",
@@ -61,6 +63,25 @@ class ScenarioLoaded(BaseModel):
     scenario: str
     generation: int
     surfaces: list[str]
+
+
+class SpecViolationView(BaseModel):
+    """One recorded response validation failure."""
+
+    document: str
+    operation: str | None
+    method: str
+    path: str
+    status: int
+    detail: str
+
+
+class SpecViolationList(BaseModel):
+    """``GET /_sim/violations``."""
+
+    enabled: bool
+    total: int
+    items: list[SpecViolationView]
 
 
 class ObjectSummary(BaseModel):

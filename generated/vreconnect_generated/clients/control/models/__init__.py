@@ -21,6 +21,8 @@ from .reset_result import ResetResult
 from .reset_result_status import ResetResultStatus
 from .scenario_loaded import ScenarioLoaded
 from .scenario_loaded_status import ScenarioLoadedStatus
+from .spec_violation import SpecViolation
+from .spec_violation_list import SpecViolationList
 from .task_list import TaskList
 from .task_settings import TaskSettings
 from .task_settings_durations import TaskSettingsDurations
@@ -47,6 +49,8 @@ __all__ = (
     "ResetResultStatus",
     "ScenarioLoaded",
     "ScenarioLoadedStatus",
+    "SpecViolation",
+    "SpecViolationList",
     "TaskList",
     "TaskSettings",
     "TaskSettingsDurations",

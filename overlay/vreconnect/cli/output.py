@@ -1,0 +1,483 @@
+"""Everything the command line prints: results, progress, and the one error renderer.
+
+* On a terminal, waits show rich progress bars; otherwise plain lines (``label: running 40%``)
+  so logs and CI output stay readable.
+* ``--json`` prints exactly one JSON document on stdout (the result, or ``{"ok": false,
+  "error": {...}}``) and no progress; the one-line error still goes to stderr.
+* :func:`describe_error` turns any exception into type, message, the fields that matter and a
+  hint; :meth:`Output.error` renders it (``SSLVerifyFault: <message>`` then ``hint: ...``) and
+  returns the exit code. Tracebacks only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import traceback
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
+
+from .config import ENV_PASSWORD
+from .exitcodes import ExitCode, Interrupted, UsageProblem, exit_code_for
+
+if TYPE_CHECKING:
+    from vreconnect.waiting import ProgressReport
+
+__all__ = [
+    "ErrorInfo",
+    "Output",
+    "ProgressBar",
+    "ProgressDisplay",
+    "describe_error",
+    "fault_fields",
+    "jsonable",
+]
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """An error, decoded for display: what it is, what it says, and what to do about it."""
+
+    type_name: str
+    message: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    hint: str | None = None
+    task_id: str | None = None
+    status: int | None = None
+    exit_code: ExitCode = ExitCode.FAULT
+
+    def line(self) -> str:
+        """The one-line form: ``Type: message``."""
+        return f"{self.type_name}: {self.message}" if self.message else self.type_name
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``--json`` form."""
+        data: dict[str, Any] = {"type": self.type_name, "message": self.message}
+        if self.fields:
+            data["fields"] = jsonable(self.fields)
+        if self.task_id:
+            data["task_id"] = self.task_id
+        if self.status is not None:
+            data["status"] = self.status
+        if self.hint:
+            data["hint"] = self.hint
+        data["exit_code"] = int(self.exit_code)
+        return data
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` made JSON-serialisable (enums by value, unknown objects by ``str``)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    enum_value = getattr(value, "value", None)
+    if enum_value is not None and type(value).__module__ != "builtins" and hasattr(value, "name"):
+        return jsonable(enum_value)
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        try:
+            return jsonable(to_dict())
+        except Exception:  # a generated model that cannot serialise itself: fall back to str
+            return str(value)
+    return str(value)
+
+
+def _fault_type_name(exc: BaseException) -> str:
+    """The name to show: the class name, or the wire name when it was not a known type.
+
+    An unknown vim fault decodes to MethodFault with the wire name in ``type_name``; showing
+    that tells the operator what the server really said. vAPI and VR wire names
+    (``com.vmware.vapi.std.errors.unverified_peer``, ``vr:404``) read better as class names.
+    """
+    cls = type(exc)
+    if not _is_known_type(exc):
+        type_name = str(getattr(exc, "type_name", ""))
+        return type_name.rsplit(".", 1)[-1] if type_name.startswith("com.vmware.") else type_name
+    # vAPI classes whose names are also vSphere fault names (or too generic) get a prefix.
+    if cls.__module__.endswith(".vapi") and cls.__name__ in _AMBIGUOUS_VAPI:
+        return f"vapi.{cls.__name__}"
+    return cls.__name__
+
+
+_AMBIGUOUS_VAPI = frozenset({"Error", "InvalidArgument", "InvalidRequest", "NotFound"})
+
+
+def _is_known_type(exc: BaseException) -> bool:
+    """False when the server sent a type the overlay decoded to a base class."""
+    type_name = getattr(exc, "type_name", None)
+    cls = type(exc)
+    known = (getattr(cls, "wire_name", None), *getattr(cls, "wire_aliases", ()))
+    return not isinstance(type_name, str) or not type_name or type_name in known
+
+
+def _fault_message(exc: BaseException) -> str:
+    messages = getattr(exc, "messages", None)
+    if isinstance(messages, tuple | list) and messages:
+        return "; ".join(str(m) for m in messages if m)
+    text = str(exc)
+    return text if text else ""
+
+
+def _plain(value: Any) -> Any:
+    """A field value as shown: enums by value, references as ``Type:id``, PEMs shortened."""
+    if isinstance(value, str):
+        # A PEM certificate would swamp a one-line error; its first line identifies it.
+        return value.strip().splitlines()[0] + " ..." if "-----BEGIN" in value else value
+    if isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    enum_value = getattr(value, "value", None)
+    if isinstance(enum_value, str) and hasattr(value, "name"):
+        return enum_value
+    return str(value)
+
+
+def fault_fields(exc: BaseException) -> dict[str, Any]:
+    """The fields of a fault that matter to an operator (its class's ``str_fields``).
+
+    For example SSLVerifyFault: thumbprint, self_signed; DasConfigFault: reason, output and
+    the events' messages; UnverifiedPeer: ssl_thumbprint; VR errors: error_code, details.
+    """
+    fields: dict[str, Any] = {}
+    for name in getattr(type(exc), "str_fields", ()):
+        if name == "error_type" and _is_known_type(exc):
+            continue  # the type name already says it (UNVERIFIED_PEER for UnverifiedPeer)
+        value = getattr(exc, name, None)
+        if value is None or value == "" or value == [] or value == ():
+            continue
+        fields[name] = _plain(value)
+    events = getattr(exc, "events", None)
+    if isinstance(events, list) and events:
+        messages = [getattr(e, "full_formatted_message", None) for e in events]
+        texts = [m for m in messages if isinstance(m, str) and m]
+        if texts:
+            fields["events"] = texts
+    return fields
+
+
+def _thumbprint_of(exc: BaseException) -> str | None:
+    for key in ("thumbprint", "ssl_thumbprint", "presented_sha256"):
+        value = getattr(exc, key, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _hint_for(exc: BaseException, type_name: str, fields: Mapping[str, Any]) -> str | None:
+    """What the operator can do about ``exc``, phrased as command-line flags."""
+    from vreconnect.errors import TaskTimeout, TransportError
+    from vreconnect.tls import CertificateMismatch
+
+    if isinstance(exc, UsageProblem):
+        return exc.hint
+    if isinstance(exc, TaskTimeout):
+        return f"the task is still running; resume with: vreconnect task wait {exc.task_id}"
+    if isinstance(exc, Interrupted):
+        if exc.task_id:
+            return f"the task keeps running; resume with: vreconnect task wait {exc.task_id}"
+        return None
+    thumbprint = _thumbprint_of(exc)
+    if isinstance(exc, CertificateMismatch):
+        return (
+            f"the server presents SHA-256 {exc.presented_sha256}; if you trust it, "
+            f"pass --thumbprint {exc.presented_sha256}"
+        )
+    if type_name == "SSLVerifyFault":
+        return f"pass --thumbprint {thumbprint or '<host thumbprint>'} or --accept-thumbprint"
+    if type_name == "UnverifiedPeer":
+        tp = thumbprint or "<thumbprint>"
+        return (
+            f"set vc_spec.active_location.ssl_thumbprint to {tp} (or pass --active-thumbprint {tp})"
+        )
+    if type_name == "AlreadyBeingManaged":
+        return "pass --force to take the host over from the other vCenter"
+    if type_name == "InvalidLogin" and getattr(exc, "task_id", None):
+        return "the host rejected vCenter's credentials: pass --user and --password-env NAME for the host"
+    if type_name in ("NotAuthenticated", "InvalidLogin", "Unauthenticated", "VrUnauthorized"):
+        return f"check --user and the password ({ENV_PASSWORD} or --password-env NAME)"
+    if type_name in ("NoPermission", "Unauthorized", "VrForbidden"):
+        privilege = fields.get("privilege_id")
+        return (
+            f"the user lacks the privilege {privilege}"
+            if privilege
+            else "the user lacks a privilege"
+        )
+    if isinstance(exc, TransportError) or exit_code_for(exc) is ExitCode.CONNECTION:
+        text = str(exc).lower()
+        if any(word in text for word in ("certificate", "ssl", "tls", "handshake")):
+            seen = f" (it presents SHA-256 {thumbprint})" if thumbprint else ""
+            return (
+                f"the server certificate is not trusted{seen}: pass --ca-file FILE or "
+                "--thumbprint SHA256 (--insecure only for tests)"
+            )
+        return "check --url and that the server is reachable"
+    return None
+
+
+def describe_error(exc: BaseException) -> ErrorInfo:
+    """Decode any exception for display: type, message, fields that matter, hint, exit code."""
+    from vreconnect.errors import VReconnectError
+
+    code = exit_code_for(exc)
+    if isinstance(exc, UsageProblem):
+        return ErrorInfo("UsageError", exc.message, hint=exc.hint, exit_code=code)
+    if isinstance(exc, BaseExceptionGroup):
+        parts = [describe_error(e).line() for e in exc.exceptions]
+        return ErrorInfo(type(exc).__name__, "; ".join(parts), exit_code=code)
+    if isinstance(exc, VReconnectError):
+        type_name = _fault_type_name(exc)
+        fields = fault_fields(exc)
+        task_id = getattr(exc, "task_id", None)
+        status = getattr(exc, "status", None)
+        return ErrorInfo(
+            type_name,
+            _fault_message(exc),
+            fields,
+            _hint_for(exc, type_name, fields),
+            task_id if isinstance(task_id, str) else None,
+            status if isinstance(status, int) else None,
+            code,
+        )
+    if isinstance(exc, Interrupted):
+        return ErrorInfo(
+            "Interrupted",
+            str(exc),
+            hint=_hint_for(exc, "", {}),
+            task_id=exc.task_id,
+            exit_code=code,
+        )
+    if code is ExitCode.CONNECTION:
+        return ErrorInfo(type(exc).__name__, str(exc), hint=_hint_for(exc, "", {}), exit_code=code)
+    # Anything else is a bug in vreconnect (or an overlay gap): still one line, no traceback.
+    return ErrorInfo(
+        type(exc).__name__,
+        str(exc) or repr(exc),
+        hint="this is unexpected; run with --debug for the traceback",
+        exit_code=code,
+    )
+
+
+def _is_tty(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if callable(isatty) else False
+    except ValueError:  # closed stream
+        return False
+
+
+class Output:
+    """Printing for one command run: human or ``--json``, with or without ``--debug``."""
+
+    def __init__(self, *, json_mode: bool = False, debug: bool = False) -> None:
+        self.json_mode = json_mode
+        self.debug = debug
+        self._lock = threading.Lock()
+        tty = _is_tty(sys.stdout)
+        # Off a terminal rich would wrap at 80 columns; tables and fault lines read better wider.
+        self.console = Console(highlight=False, width=None if tty else 160, soft_wrap=not tty)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    @property
+    def interactive(self) -> bool:
+        """True when stdout is a terminal (progress bars instead of plain lines)."""
+        return self.console.is_terminal
+
+    # -- results -------------------------------------------------------------------------
+
+    def emit_json(self, data: Mapping[str, Any]) -> None:
+        """Write one JSON document on stdout (only in ``--json`` mode it is the whole output)."""
+        with self._lock:
+            sys.stdout.write(json.dumps(jsonable(data), indent=2, sort_keys=False) + "\n")
+            sys.stdout.flush()
+
+    def line(self, text: str | Text, *, style: str | None = None) -> None:
+        """A human line on stdout (suppressed in ``--json`` mode)."""
+        if self.json_mode:
+            return
+        with self._lock:
+            self.console.print(text if isinstance(text, Text) else Text(text, style=style or ""))
+
+    def result(self, human: str, data: Mapping[str, Any]) -> None:
+        """The final result: ``human`` on a terminal/log, ``data`` (plus ``ok: true``) as JSON."""
+        if self.json_mode:
+            self.emit_json({"ok": True, **data})
+        else:
+            self.line(human, style="green" if self.interactive else None)
+
+    # -- errors --------------------------------------------------------------------------
+
+    def error(self, exc: BaseException) -> ExitCode:
+        """Render ``exc`` (one line, a hint, the traceback only with ``--debug``); its exit code."""
+        info = describe_error(exc)
+        if self.debug:
+            self.err.print(
+                Text("".join(traceback.format_exception(exc)).rstrip(), style="dim"),
+            )
+        if self.json_mode:
+            self.emit_json({"ok": False, "error": info.as_dict()})
+        self.print_error(info)
+        return info.exit_code
+
+    def print_error(self, info: ErrorInfo) -> None:
+        """The human error lines on stderr: ``error: Type: message``, fields, ``hint: ...``."""
+        text = Text("error: ", style="bold red")
+        text.append(info.line())
+        with self._lock:
+            self.err.print(text)
+            if info.fields and not self.json_mode:
+                detail = ", ".join(f"{k}={_one_line(v)}" for k, v in info.fields.items())
+                self.err.print(Text(f"  {detail}", style="dim"))
+            if info.hint:
+                self.err.print(Text(f"hint: {info.hint}", style="yellow"))
+
+    def warn(self, message: str) -> None:
+        """A warning on stderr."""
+        with self._lock:
+            self.err.print(Text(f"warning: {message}", style="yellow"))
+
+    # -- progress ------------------------------------------------------------------------
+
+    @contextmanager
+    def progress(self) -> Iterator[ProgressDisplay]:
+        """A progress display for one or more waits (bars on a terminal, plain lines else)."""
+        display = ProgressDisplay(self)
+        with display:
+            yield display
+
+
+def _one_line(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "; ".join(_one_line(v) for v in value)
+    text = str(value)
+    return text if "\n" not in text else text.replace("\n", " | ")
+
+
+class ProgressDisplay:
+    """Progress of one or more tasks; :meth:`track` gives a bar whose ``on_progress`` is itself.
+
+    Callbacks may come from worker threads (``wait_all``): rich's Progress is thread-safe,
+    and plain lines go through the output lock.
+    """
+
+    def __init__(self, out: Output) -> None:
+        self.out = out
+        self._progress: Progress | None = None
+        if out.interactive and not out.json_mode:
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[state]}"),
+                TimeElapsedColumn(),
+                console=out.console,
+            )
+
+    def __enter__(self) -> ProgressDisplay:
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def print(self, renderable: Text | str) -> None:
+        """Print above the bars (or as a plain line); nothing in ``--json`` mode."""
+        if self.out.json_mode:
+            return
+        if self._progress is not None:
+            self._progress.console.print(renderable)
+        else:
+            self.out.line(renderable)
+
+    def track(self, label: str) -> ProgressBar:
+        """A new bar (or series of plain lines) named ``label``; pass it as ``on_progress``."""
+        return ProgressBar(self, label)
+
+
+class ProgressBar:
+    """One bar: call it with each :class:`ProgressReport` (it is an ``on_progress``).
+
+    A bar may follow several tasks one after the other (a retry): each new task's reports
+    simply move it again.
+    """
+
+    def __init__(self, display: ProgressDisplay, label: str) -> None:
+        self._display = display
+        self.label = label
+        self._last: tuple[str, str, int] | None = None
+        progress = display._progress
+        self._task_id: TaskID | None = (
+            progress.add_task(label, total=100, state="starting") if progress else None
+        )
+
+    def describe(self, label: str, state: str | None = None) -> None:
+        """Rename the bar (e.g. ``reconnect host-106 (retry)``) and optionally set its state."""
+        self.label = label
+        progress = self._display._progress
+        if progress is not None and self._task_id is not None:
+            fields: dict[str, Any] = {"description": label}
+            if state is not None:
+                fields["state"] = state
+            progress.update(self._task_id, **fields)
+
+    def finish(self, state: str, *, completed: bool) -> None:
+        """Settle the bar: ``state`` text, full if ``completed`` (the item is done)."""
+        progress = self._display._progress
+        if progress is not None and self._task_id is not None:
+            fields: dict[str, Any] = {"state": state}
+            if completed:
+                fields["completed"] = 100
+            progress.update(self._task_id, **fields)
+
+    def __call__(self, report: ProgressReport) -> None:
+        state = report.state.value if report.state is not None else "unknown"
+        percent = report.progress
+        if report.final and state == "succeeded":
+            percent = 100
+        progress = self._display._progress
+        if progress is not None and self._task_id is not None:
+            label_state = state
+            if report.message and not report.final:
+                label_state = f"{state}: {report.message}"
+            fields: dict[str, Any] = {"state": label_state}
+            if percent is not None:
+                fields["completed"] = percent
+            progress.update(self._task_id, **fields)
+            return
+        self._plain(report, state, percent)
+
+    def _plain(self, report: ProgressReport, state: str, percent: int | None) -> None:
+        if self._display.out.json_mode or report.state is None:
+            return
+        # Off a terminal, one line per state change or per 25-point step keeps logs short.
+        key = (report.task_id, state, (percent or 0) // 25)
+        if not report.final and self._last == key:
+            return
+        self._last = key
+        text = f"{self.label}: {report.task_id} {state}"
+        if percent is not None:
+            text += f" {percent}%"
+        if report.final:
+            text += f" ({report.elapsed:.1f}s)"
+        self._display.out.line(text)

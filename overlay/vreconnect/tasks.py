@@ -1,0 +1,781 @@
+"""Task handles: one interface for the four kinds of server-side task, sync and async.
+
+======================  ==========================  ======================  ==========
+handle                  started by                  read with               cancel
+======================  ==========================  ======================  ==========
+:class:`VimTask`        ReconnectHost_Task, ...     ``GET Task/{id}/info``  CancelTask
+:class:`SmsTask`        VasaProviderReconnect_Task  ``QuerySmsTaskInfo``    --
+:class:`CisTask`        VCHA passive redeploy       ``GET cis/tasks/{id}``  --
+:class:`VrTask`         VR pairing reconnect        ``GET tasks/{id}``      --
+======================  ==========================  ======================  ==========
+
+Every handle has ``id``, ``kind``, :meth:`~SyncTask.status` (one read, mapped to a
+:class:`~vreconnect.waiting.TaskState`), :meth:`~SyncTask.wait` (poll until the task ends:
+return its result or raise the decoded fault -- the same class the call would have raised,
+with ``task_id`` set) and :meth:`~SyncTask.cancel` (:class:`TaskCancelUnsupported` where the
+API has no cancel). The ``Async*`` twins have the same methods as coroutines.
+
+Waiting retries transient read failures (connection errors, 502/503/504, honouring
+``Retry-After``) with backoff, logs in again once if the session expired, and raises
+:class:`~vreconnect.errors.TaskTimeout` with the task id and last status when the timeout
+passes -- the task keeps running server-side, and ``connection.task(exc.task_id)`` resumes.
+Calls that *start* tasks are never retried.
+
+:func:`wait_all` / :func:`async_wait_all` wait for many handles with bounded concurrency and
+return one :class:`TaskOutcome` per handle, in order, failures collected rather than raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Protocol
+
+from vreconnect import faults
+from vreconnect._http import Secret, UnexpectedResponse, is_transient_read_error
+from vreconnect.errors import VReconnectError
+from vreconnect.waiting import (
+    Deadline,
+    PollPolicy,
+    ProgressReport,
+    TaskState,
+    TaskStatus,
+    WaitOutcome,
+    async_wait_for,
+    wait_for,
+)
+
+__all__ = [
+    "AsyncCisTask",
+    "AsyncSmsTask",
+    "AsyncTask",
+    "AsyncVimTask",
+    "AsyncVrTask",
+    "CisTask",
+    "SmsTask",
+    "SyncTask",
+    "TaskCancelUnsupported",
+    "TaskKind",
+    "TaskOutcome",
+    "VimTask",
+    "VrTask",
+    "async_wait_all",
+    "cis_task_status",
+    "sms_task_status",
+    "vim_task_status",
+    "vr_task_status",
+    "wait_all",
+]
+
+logger = logging.getLogger("vreconnect.tasks")
+
+TaskKind = Literal["vim25", "sms", "cis", "vr"]
+
+ProgressCallback = Callable[[ProgressReport], None]
+
+
+class TaskCancelUnsupported(VReconnectError):
+    """The API of this task kind has no way to cancel a task (SmsTask, cis task, VR task)."""
+
+    def __init__(self, kind: str, task_id: str) -> None:
+        self.kind = kind
+        self.task_id = task_id
+        super().__init__(f"{kind} task {task_id} cannot be cancelled: the API has no cancel")
+
+
+# ---------------------------------------------------------------------------- status adapters
+
+
+def _progress(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return max(0, min(100, int(value)))
+
+
+def _require_mapping(info: object, *, operation: str) -> Mapping[str, Any]:
+    if not isinstance(info, Mapping):
+        raise UnexpectedResponse(
+            200, operation=operation, detail=f"task info is a {type(info).__name__}, not an object"
+        )
+    return info
+
+
+def _first_message(error: BaseException) -> str:
+    messages = getattr(error, "messages", ())
+    if isinstance(messages, tuple) and messages:
+        return str(messages[0])
+    return str(error)
+
+
+_warned_states: set[tuple[str, str]] = set()
+
+
+def _unknown_state(kind: str, state: object) -> TaskState:
+    # A state added by a newer server: keep polling (the timeout still bounds the wait).
+    key = (kind, repr(state))
+    if key not in _warned_states:
+        _warned_states.add(key)
+        logger.warning("unknown %s task state %r; treating it as running", kind, state)
+    return TaskState.RUNNING
+
+
+_VIM_STATES = {
+    "queued": TaskState.QUEUED,
+    "running": TaskState.RUNNING,
+    "success": TaskState.SUCCEEDED,
+    "error": TaskState.FAILED,
+    "cancelled": TaskState.CANCELLED,
+}
+
+
+def vim_task_status(
+    task_id: str,
+    info: object,
+    *,
+    kind: Literal["vim25", "sms"] = "vim25",
+    operation: str | None = None,
+    secrets: Sequence[str] = (),
+    retry_after: float | None = None,
+) -> TaskStatus:
+    """Adapt a vim25 ``TaskInfo`` (or SMS ``SmsTaskInfo``, ``kind="sms"``) to a TaskStatus.
+
+    ``error`` becomes the decoded fault with ``task_id`` set; a vim25 task that ended in error
+    with ``cancelled: true`` is CANCELLED (vSphere reports cancellation as RequestCanceled).
+    """
+    read_op = "GetTaskInfo" if kind == "vim25" else "QuerySmsTaskInfo"
+    data = _require_mapping(info, operation=read_op)
+    raw_state = data.get("state")
+    state = _VIM_STATES.get(raw_state) if isinstance(raw_state, str) else None
+    if state is None:
+        state = _unknown_state(kind, raw_state)
+    name = data.get("name")
+    op = operation or (name if isinstance(name, str) else None)
+    error: BaseException | None = None
+    message: str | None = None
+    if state is TaskState.FAILED and data.get("cancelled") is True:
+        state = TaskState.CANCELLED
+    if state is TaskState.FAILED:
+        fault = faults.decode_vim_fault(data.get("error"), operation=op, secrets=secrets)
+        error = fault.with_task(task_id)
+        message = _first_message(fault)
+    return TaskStatus(
+        task_id=task_id,
+        kind=kind,
+        state=state,
+        progress=100 if state is TaskState.SUCCEEDED else _progress(data.get("progress")),
+        message=message,
+        result=data.get("result"),
+        error=error,
+        raw=info,
+        retry_after=retry_after,
+    )
+
+
+def sms_task_status(
+    task_id: str,
+    info: object,
+    *,
+    operation: str | None = None,
+    secrets: Sequence[str] = (),
+    retry_after: float | None = None,
+) -> TaskStatus:
+    """Adapt an SMS ``SmsTaskInfo`` to a TaskStatus (same states and faults as vim25)."""
+    return vim_task_status(
+        task_id, info, kind="sms", operation=operation, secrets=secrets, retry_after=retry_after
+    )
+
+
+_CIS_STATES = {
+    "PENDING": TaskState.QUEUED,
+    "RUNNING": TaskState.RUNNING,
+    "BLOCKED": TaskState.RUNNING,
+    "SUCCEEDED": TaskState.SUCCEEDED,
+    "FAILED": TaskState.FAILED,
+}
+
+
+def _localized(message: object) -> str | None:
+    if isinstance(message, Mapping):
+        for key in ("localized", "default_message", "id"):
+            text = message.get(key)
+            if isinstance(text, str) and text:
+                return text
+    return None
+
+
+def cis_task_status(
+    task_id: str,
+    info: object,
+    *,
+    operation: str | None = None,
+    secrets: Sequence[str] = (),
+    retry_after: float | None = None,
+) -> TaskStatus:
+    """Adapt a vAPI ``cis.task.info`` (the ``value`` of ``GET /cis/tasks/{task}``).
+
+    PENDING is QUEUED and BLOCKED is RUNNING (with message "blocked"); progress is
+    ``completed / total`` in percent; ``error`` is the decoded vAPI standard error.
+    """
+    data = _require_mapping(info, operation="cis_tasks_get")
+    raw_state = data.get("status")
+    state = _CIS_STATES.get(raw_state) if isinstance(raw_state, str) else None
+    if state is None:
+        state = _unknown_state("cis", raw_state)
+    progress: int | None = None
+    message: str | None = None
+    raw_progress = data.get("progress")
+    if isinstance(raw_progress, Mapping):
+        total, completed = raw_progress.get("total"), raw_progress.get("completed")
+        if isinstance(total, int) and isinstance(completed, int) and total > 0:
+            progress = _progress(completed * 100 // total)
+        message = _localized(raw_progress.get("message"))
+    if raw_state == "BLOCKED":
+        message = message or "blocked"
+    error: BaseException | None = None
+    if state is TaskState.FAILED:
+        op = operation or (
+            data.get("operation") if isinstance(data.get("operation"), str) else None
+        )
+        fault = faults.decode_vapi_error(
+            data.get("error"), status=None, operation=op, secrets=secrets
+        )
+        error = fault.with_task(task_id)
+        message = _first_message(fault)
+    elif state is TaskState.SUCCEEDED:
+        progress = 100
+    return TaskStatus(
+        task_id=task_id,
+        kind="cis",
+        state=state,
+        progress=progress,
+        message=message,
+        result=data.get("result"),
+        error=error,
+        raw=info,
+        retry_after=retry_after,
+    )
+
+
+_VR_STATES = {
+    "QUEUED": TaskState.QUEUED,
+    "RUNNING": TaskState.RUNNING,
+    "SUCCESS": TaskState.SUCCEEDED,
+    "ERROR": TaskState.FAILED,
+    "CANCELLED": TaskState.CANCELLED,
+}
+
+
+def vr_task_status(
+    task_id: str,
+    info: object,
+    *,
+    operation: str | None = None,
+    secrets: Sequence[str] = (),
+    retry_after: float | None = None,
+) -> TaskStatus:
+    """Adapt a vSphere Replication task (``GET /tasks/{task_id}``); ERROR decodes to VrError."""
+    data = _require_mapping(info, operation="get_task")
+    raw_state = data.get("status")
+    state = _VR_STATES.get(raw_state) if isinstance(raw_state, str) else None
+    if state is None:
+        state = _unknown_state("vr", raw_state)
+    error: BaseException | None = None
+    message: str | None = None
+    if state is TaskState.FAILED:
+        fault = faults.decode_vr_error(
+            data.get("error"), status=None, operation=operation, secrets=secrets
+        )
+        error = fault.with_task(task_id)
+        message = _first_message(fault)
+    return TaskStatus(
+        task_id=task_id,
+        kind="vr",
+        state=state,
+        progress=100 if state is TaskState.SUCCEEDED else _progress(data.get("progress")),
+        message=message,
+        result=data.get("result"),
+        error=error,
+        raw=info,
+        retry_after=retry_after,
+    )
+
+
+# ---------------------------------------------------------------------------- backends
+
+
+class SyncTaskBackend(Protocol):
+    """What a blocking handle needs from its connection (the entry points implement it)."""
+
+    @property
+    def _session_token(self) -> str | None: ...
+
+    def _read_task_status(
+        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
+    ) -> TaskStatus: ...
+
+    def _cancel_task(self, kind: TaskKind, task_id: str) -> None: ...
+
+    def _reauthenticate(self, stale: str | None) -> None: ...
+
+
+class AsyncTaskBackend(Protocol):
+    """What an asyncio handle needs from its connection."""
+
+    @property
+    def _session_token(self) -> str | None: ...
+
+    async def _read_task_status(
+        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
+    ) -> TaskStatus: ...
+
+    async def _cancel_task(self, kind: TaskKind, task_id: str) -> None: ...
+
+    async def _reauthenticate(self, stale: str | None) -> None: ...
+
+
+#: Called with the fault that ended a task; returns the id of a replacement task to wait for
+#: instead, or None to let the fault be raised. Used by reconnect_host's thumbprint flow.
+SyncRetryHook = Callable[[faults.Fault], str | None]
+AsyncRetryHook = Callable[[faults.Fault], Awaitable[str | None]]
+
+
+class _ProgressRelay:
+    """Forwards progress reports, holding back each wait's final report until the handle's
+    wait is really over, so a wait that continues on a replacement task still delivers
+    exactly one final report; ``elapsed`` counts from the start of the handle's wait."""
+
+    def __init__(self, callback: ProgressCallback | None) -> None:
+        self._callback = callback
+        self._start = time.monotonic()
+        self._held: ProgressReport | None = None
+
+    def __call__(self, report: ProgressReport) -> None:
+        report = dataclasses.replace(report, elapsed=time.monotonic() - self._start)
+        if report.final:
+            self._held = report
+        else:
+            self._deliver(report)
+
+    def continue_with_new_task(self) -> None:
+        """The task was replaced: its final report becomes an ordinary one."""
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._deliver(dataclasses.replace(held, final=False))
+
+    def finish(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._deliver(held)
+
+    def _deliver(self, report: ProgressReport) -> None:
+        if self._callback is None:
+            return
+        try:
+            self._callback(report)
+        except Exception:
+            logger.warning("progress callback failed for task %s", report.task_id, exc_info=True)
+
+
+_DEFAULT_POLICY = PollPolicy()
+
+
+class _TaskBase:
+    """Identity and bookkeeping shared by all handles."""
+
+    kind: ClassVar[TaskKind]
+    #: Whether :meth:`cancel` is supported by the API of this task kind.
+    cancellable: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        task_id: str,
+        *,
+        operation: str | None,
+        secrets: Sequence[str | Secret],
+    ) -> None:
+        if not isinstance(task_id, str) or not task_id:
+            raise ValueError("task_id must be a non-empty string")
+        self._id = task_id
+        self._operation = operation
+        # Call-specific passwords (host, vim account, PSC...): redacted from decoded faults.
+        self._secrets: tuple[Secret, ...] = tuple(
+            s if isinstance(s, Secret) else Secret(s) for s in secrets if s
+        )
+        self._last: TaskStatus | None = None
+
+    @property
+    def id(self) -> str:
+        """The server's task id. It changes if a wait continues on a replacement task
+        (reconnect_host's ``accept_thumbprint`` flow)."""
+        return self._id
+
+    @property
+    def operation(self) -> str | None:
+        """The operation that started the task, when known."""
+        return self._operation
+
+    @property
+    def last_status(self) -> TaskStatus | None:
+        """The last status read (by :meth:`status` or a wait), or None."""
+        return self._last
+
+    def _secret_strings(self) -> tuple[str, ...]:
+        return tuple(s.reveal() for s in self._secrets)
+
+    def __repr__(self) -> str:
+        state = self._last.state.value if self._last is not None else "unread"
+        op = f", operation={self._operation!r}" if self._operation else ""
+        return f"{type(self).__name__}(id={self._id!r}{op}, state={state})"
+
+
+class SyncTask(_TaskBase):
+    """Base of the blocking handles. Build one with the connection's ``task(...)`` method,
+    or get one from a facade call."""
+
+    def __init__(
+        self,
+        connection: SyncTaskBackend,
+        task_id: str,
+        *,
+        operation: str | None = None,
+        secrets: Sequence[str | Secret] = (),
+    ) -> None:
+        """Follow task ``task_id`` through ``connection`` (a VCenter, VCenterRest, Replication)."""
+        super().__init__(task_id, operation=operation, secrets=secrets)
+        self._connection = connection
+        self._retry_hook: SyncRetryHook | None = None
+
+    def status(self) -> TaskStatus:
+        """Read the task's current status once (no retries).
+
+        A FAILED status carries the decoded fault in ``error`` (``task_id`` set). Raises the
+        read's own error (TransportError, GatewayError, a fault such as NotAuthenticated).
+        """
+        status = self._connection._read_task_status(
+            self.kind, self._id, self._operation, self._secret_strings()
+        )
+        self._last = status
+        return status
+
+    def wait_status(
+        self,
+        timeout: float | None = None,
+        *,
+        policy: PollPolicy | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> TaskStatus:
+        """Like :meth:`wait`, but return the final :class:`TaskStatus` rather than the result."""
+        relay = _ProgressRelay(on_progress)
+        deadline = Deadline(timeout)
+        # The token a read used: re-login only if no other wait already replaced it.
+        token_seen: list[str | None] = [None]
+
+        def read() -> TaskStatus:
+            token_seen[0] = self._connection._session_token
+            return self.status()
+
+        def reauthenticate() -> None:
+            self._connection._reauthenticate(token_seen[0])
+
+        try:
+            while True:
+                try:
+                    return wait_for(
+                        read,
+                        timeout=None if timeout is None else deadline.remaining(),
+                        policy=policy or _DEFAULT_POLICY,
+                        on_progress=relay,
+                        transient=is_transient_read_error,
+                        reauthenticate=reauthenticate,
+                        is_session_expired=faults.is_session_expired,
+                        task_id=self._id,
+                    )
+                except faults.Fault as exc:
+                    hook, self._retry_hook = self._retry_hook, None  # at most one replacement
+                    replacement = hook(exc) if hook is not None and exc.task_id else None
+                    if replacement is None:
+                        raise
+                    logger.info(
+                        "task %s replaced by %s after %s", self._id, replacement, exc.type_name
+                    )
+                    relay.continue_with_new_task()
+                    self._id = replacement
+                    self._last = None
+        finally:
+            relay.finish()
+
+    def wait(
+        self,
+        timeout: float | None = None,
+        *,
+        policy: PollPolicy | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> object:
+        """Wait until the task ends; return its result (the server's JSON, often None).
+
+        Raises the decoded fault if the task failed (``task_id`` set; the same class the call
+        would raise), :class:`~vreconnect.waiting.TaskCancelled` if it was cancelled, and
+        :class:`~vreconnect.errors.TaskTimeout` (task id, last status) when ``timeout``
+        seconds pass first -- the task then keeps running on the server. ``on_progress``
+        receives a :class:`~vreconnect.waiting.ProgressReport` on each change and exactly
+        one final report.
+        """
+        return self.wait_status(timeout, policy=policy, on_progress=on_progress).result
+
+    def cancel(self) -> None:
+        """Ask the server to cancel the task; :class:`TaskCancelUnsupported` for this kind."""
+        raise TaskCancelUnsupported(self.kind, self._id)
+
+
+class AsyncTask(_TaskBase):
+    """Base of the asyncio handles; the twin of :class:`SyncTask`."""
+
+    def __init__(
+        self,
+        connection: AsyncTaskBackend,
+        task_id: str,
+        *,
+        operation: str | None = None,
+        secrets: Sequence[str | Secret] = (),
+    ) -> None:
+        """Follow task ``task_id`` through ``connection`` (an Async* entry point)."""
+        super().__init__(task_id, operation=operation, secrets=secrets)
+        self._connection = connection
+        self._retry_hook: AsyncRetryHook | None = None
+
+    async def status(self) -> TaskStatus:
+        """Read the task's current status once (no retries); see :meth:`SyncTask.status`."""
+        status = await self._connection._read_task_status(
+            self.kind, self._id, self._operation, self._secret_strings()
+        )
+        self._last = status
+        return status
+
+    async def wait_status(
+        self,
+        timeout: float | None = None,
+        *,
+        policy: PollPolicy | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> TaskStatus:
+        """Like :meth:`wait`, but return the final :class:`TaskStatus` rather than the result."""
+        relay = _ProgressRelay(on_progress)
+        deadline = Deadline(timeout)
+        token_seen: list[str | None] = [None]
+
+        async def read() -> TaskStatus:
+            token_seen[0] = self._connection._session_token
+            return await self.status()
+
+        async def reauthenticate() -> None:
+            await self._connection._reauthenticate(token_seen[0])
+
+        try:
+            while True:
+                try:
+                    return await async_wait_for(
+                        read,
+                        timeout=None if timeout is None else deadline.remaining(),
+                        policy=policy or _DEFAULT_POLICY,
+                        on_progress=relay,
+                        transient=is_transient_read_error,
+                        reauthenticate=reauthenticate,
+                        is_session_expired=faults.is_session_expired,
+                        task_id=self._id,
+                    )
+                except faults.Fault as exc:
+                    hook, self._retry_hook = self._retry_hook, None
+                    replacement = await hook(exc) if hook is not None and exc.task_id else None
+                    if replacement is None:
+                        raise
+                    logger.info(
+                        "task %s replaced by %s after %s", self._id, replacement, exc.type_name
+                    )
+                    relay.continue_with_new_task()
+                    self._id = replacement
+                    self._last = None
+        finally:
+            relay.finish()
+
+    async def wait(
+        self,
+        timeout: float | None = None,
+        *,
+        policy: PollPolicy | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> object:
+        """Wait until the task ends and return its result; see :meth:`SyncTask.wait`.
+
+        Cancelling the awaiting coroutine stops the waiting only; the server task goes on.
+        """
+        return (await self.wait_status(timeout, policy=policy, on_progress=on_progress)).result
+
+    async def cancel(self) -> None:
+        """Ask the server to cancel the task; :class:`TaskCancelUnsupported` for this kind."""
+        raise TaskCancelUnsupported(self.kind, self._id)
+
+
+# ---------------------------------------------------------------------------- the four kinds
+
+
+class VimTask(SyncTask):
+    """A vSphere ``Task`` (ReconnectHost_Task, ReconfigureHostForDAS_Task, DisconnectHost_Task).
+
+    :meth:`cancel` calls ``CancelTask``; the server raises InvalidState if the task already
+    ended and NotSupported if it is not cancelable.
+    """
+
+    kind: ClassVar[TaskKind] = "vim25"
+    cancellable: ClassVar[bool] = True
+
+    def cancel(self) -> None:
+        """Ask vCenter to cancel the task (``CancelTask``); a wait then raises TaskCancelled."""
+        self._connection._cancel_task(self.kind, self._id)
+
+
+class AsyncVimTask(AsyncTask):
+    """The asyncio twin of :class:`VimTask`."""
+
+    kind: ClassVar[TaskKind] = "vim25"
+    cancellable: ClassVar[bool] = True
+
+    async def cancel(self) -> None:
+        """Ask vCenter to cancel the task (``CancelTask``); a wait then raises TaskCancelled."""
+        await self._connection._cancel_task(self.kind, self._id)
+
+
+class SmsTask(SyncTask):
+    """A storage monitoring service ``SmsTask`` (VasaProviderReconnect_Task). No cancel."""
+
+    kind: ClassVar[TaskKind] = "sms"
+
+
+class AsyncSmsTask(AsyncTask):
+    """The asyncio twin of :class:`SmsTask`."""
+
+    kind: ClassVar[TaskKind] = "sms"
+
+
+class CisTask(SyncTask):
+    """A vSphere Automation (vAPI) task (VCHA passive redeploy). No cancel."""
+
+    kind: ClassVar[TaskKind] = "cis"
+
+
+class AsyncCisTask(AsyncTask):
+    """The asyncio twin of :class:`CisTask`."""
+
+    kind: ClassVar[TaskKind] = "cis"
+
+
+class VrTask(SyncTask):
+    """A vSphere Replication task (pairing reconnect). No cancel."""
+
+    kind: ClassVar[TaskKind] = "vr"
+
+
+class AsyncVrTask(AsyncTask):
+    """The asyncio twin of :class:`VrTask`."""
+
+    kind: ClassVar[TaskKind] = "vr"
+
+
+# ---------------------------------------------------------------------------- many at once
+
+
+@dataclass(frozen=True)
+class TaskOutcome(WaitOutcome):
+    """How the wait for one of many handles ended.
+
+    ``status`` is the final status of a task that succeeded (``result`` is its result),
+    ``error`` what its wait raised (a fault, TaskCancelled, TaskTimeout, ...). Works with
+    :func:`vreconnect.waiting.raise_for_failures`.
+    """
+
+    handle: SyncTask | AsyncTask | None = None
+
+    @property
+    def result(self) -> object:
+        """The task's result (None if it failed)."""
+        return self.status.result if self.status is not None else None
+
+
+def _check_concurrency(concurrency: int) -> None:
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError(f"concurrency must be an int >= 1, got {concurrency!r}")
+
+
+def wait_all(
+    handles: Sequence[SyncTask],
+    *,
+    concurrency: int = 8,
+    timeout: float | None = None,
+    policy: PollPolicy | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> list[TaskOutcome]:
+    """Wait for many tasks, at most ``concurrency`` at a time; one outcome per handle, in order.
+
+    ``timeout`` is one deadline for all of them, counted from this call (a handle whose turn
+    comes after it passed is still read once). Failures never stop the other waits and are
+    not raised: each lands in its :class:`TaskOutcome`; ``raise_for_failures(outcomes)``
+    raises them together as a :class:`~vreconnect.waiting.WaitManyError`. ``on_progress`` is
+    called from worker threads.
+    """
+    _check_concurrency(concurrency)
+    for handle in handles:
+        if not isinstance(handle, SyncTask):
+            raise TypeError(f"wait_all takes sync handles; use async_wait_all for {handle!r}")
+    if not handles:
+        return []
+    deadline = Deadline(timeout)
+
+    def run(handle: SyncTask) -> TaskStatus:
+        remaining = None if timeout is None else deadline.remaining()
+        return handle.wait_status(remaining, policy=policy, on_progress=on_progress)
+
+    outcomes: list[TaskOutcome] = []
+    workers = min(concurrency, len(handles))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vreconnect-wait") as pool:
+        futures = [pool.submit(run, handle) for handle in handles]
+        for index, (handle, future) in enumerate(zip(handles, futures, strict=True)):
+            try:
+                outcomes.append(TaskOutcome(index, future.result(), None, handle))
+            except Exception as exc:
+                outcomes.append(TaskOutcome(index, None, exc, handle))
+    return outcomes
+
+
+async def async_wait_all(
+    handles: Sequence[AsyncTask],
+    *,
+    concurrency: int = 8,
+    timeout: float | None = None,
+    policy: PollPolicy | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> list[TaskOutcome]:
+    """The asyncio twin of :func:`wait_all` (bounded by a semaphore; same contract)."""
+    _check_concurrency(concurrency)
+    for handle in handles:
+        if not isinstance(handle, AsyncTask):
+            raise TypeError(f"async_wait_all takes async handles; use wait_all for {handle!r}")
+    deadline = Deadline(timeout)
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def run(index: int, handle: AsyncTask) -> TaskOutcome:
+        async with semaphore:
+            remaining = None if timeout is None else deadline.remaining()
+            try:
+                status = await handle.wait_status(remaining, policy=policy, on_progress=on_progress)
+            except Exception as exc:
+                return TaskOutcome(index, None, exc, handle)
+            return TaskOutcome(index, status, None, handle)
+
+    # TaskGroup: cancelling this call cancels every wait with it.
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(run(i, h)) for i, h in enumerate(handles)]
+    return [task.result() for task in tasks]

@@ -1,0 +1,233 @@
+"""The CLI's pure parts: kind inference, exit codes, error decoding, spec building, help."""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vreconnect.cli import main
+from vreconnect.cli.app import app
+from vreconnect.cli.config import ConnectionSettings
+from vreconnect.cli.demo import Plan
+from vreconnect.cli.exitcodes import ExitCode, Interrupted, UsageProblem, exit_code_for
+from vreconnect.cli.output import describe_error, jsonable
+from vreconnect.cli.task import TaskKindChoice, infer_kind
+from vreconnect.cli.vcha import build_redeploy_spec
+from vreconnect.errors import TaskTimeout, TransportError
+from vreconnect.faults import DasConfigFault, SSLVerifyFault, UnverifiedPeer, decode_vim_fault
+from vreconnect.tls import CertificateMismatch
+from vreconnect.waiting import TaskCancelled
+
+
+@pytest.mark.parametrize(
+    ("task_id", "kind"),
+    [
+        ("task-42", TaskKindChoice.VIM25),
+        ("SmsTask-7", TaskKindChoice.SMS),
+        (
+            "8276f7c1-d1eb-483b-9824-bc5fc046be20:com.vmware.vcenter.vcha.cluster.passive",
+            TaskKindChoice.CIS,
+        ),
+        ("bdb28704-0501-4f9e-a2c1-c38547e2570e", TaskKindChoice.VR),
+        ("obj-103", None),
+        ("task-", None),
+    ],
+)
+def test_infer_kind(task_id: str, kind: TaskKindChoice | None) -> None:
+    assert infer_kind(task_id) is kind
+
+
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [
+        (UsageProblem("x"), ExitCode.USAGE),
+        (TaskTimeout("task-1", 1.0), ExitCode.TIMEOUT),
+        (TransportError("down"), ExitCode.CONNECTION),
+        (
+            CertificateMismatch(
+                algorithm="sha256",
+                expected="A",
+                presented="B",
+                presented_sha1="C",
+                presented_sha256="D",
+            ),
+            ExitCode.CONNECTION,
+        ),
+        (SSLVerifyFault(messages=("m",)), ExitCode.FAULT),
+        (TaskCancelled("task-1"), ExitCode.FAULT),
+        (Interrupted("task-1"), ExitCode.INTERRUPTED),
+        (RuntimeError("bug"), ExitCode.FAULT),
+        (ExceptionGroup("g", [SSLVerifyFault(), TaskTimeout("t", 1)]), ExitCode.TIMEOUT),
+    ],
+)
+def test_exit_codes(exc: BaseException, code: ExitCode) -> None:
+    assert exit_code_for(exc) is code
+
+
+def test_tls_failure_in_the_cause_chain_is_a_connection_error() -> None:
+    try:
+        try:
+            raise ssl.SSLCertVerificationError("certificate verify failed")
+        except ssl.SSLError as inner:
+            raise ValueError("wrapped") from inner
+    except ValueError as outer:
+        assert exit_code_for(outer) is ExitCode.CONNECTION
+
+
+def test_describe_ssl_verify_fault_has_thumbprint_fields_and_hint() -> None:
+    fault = decode_vim_fault(
+        {
+            "_typeName": "SSLVerifyFault",
+            "faultMessage": [
+                {
+                    "key": "k",
+                    "message": "Authenticity of the host's SSL certificate is not verified.",
+                }
+            ],
+            "selfSigned": True,
+            "thumbprint": "3A:9F:1C:7B:22:08:E4:5D:90:6A:11:C2:3E:7F:48:B1:05:D9:6C:2A",
+            "certificate": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        },
+        status=500,
+    )
+    info = describe_error(fault)
+    assert info.type_name == "SSLVerifyFault"
+    assert info.line().startswith("SSLVerifyFault: Authenticity")
+    assert info.fields == {
+        "thumbprint": "3A:9F:1C:7B:22:08:E4:5D:90:6A:11:C2:3E:7F:48:B1:05:D9:6C:2A",
+        "self_signed": True,
+    }
+    assert info.hint == (
+        "pass --thumbprint 3A:9F:1C:7B:22:08:E4:5D:90:6A:11:C2:3E:7F:48:B1:05:D9:6C:2A "
+        "or --accept-thumbprint"
+    )
+
+
+def test_describe_das_config_fault_and_unknown_fault_type() -> None:
+    das = describe_error(
+        DasConfigFault(
+            messages=("HA failed",), reason="HostNetworkMisconfiguration", output="no gw"
+        )
+    )
+    assert das.fields == {"reason": "HostNetworkMisconfiguration", "output": "no gw"}
+    unknown = describe_error(decode_vim_fault({"_typeName": "BrandNewFault"}, status=500))
+    assert unknown.type_name == "BrandNewFault"
+
+
+def test_describe_unverified_peer_and_timeout_and_bug() -> None:
+    peer = UnverifiedPeer(messages=("bad peer",), data={"ssl_thumbprint": "AA:BB"})
+    info = describe_error(peer)
+    assert info.type_name == "UnverifiedPeer"
+    timeout = describe_error(TaskTimeout("task-9", 2.0))
+    assert timeout.exit_code is ExitCode.TIMEOUT
+    assert timeout.hint == "the task is still running; resume with: vreconnect task wait task-9"
+    bug = describe_error(KeyError("oops"))
+    assert bug.exit_code is ExitCode.FAULT and "--debug" in (bug.hint or "")
+
+
+def test_jsonable_handles_enums_models_and_paths() -> None:
+    assert jsonable({"a": (1, ExitCode.USAGE), "p": Path("/x")}) == {"a": [1, 2], "p": "/x"}
+
+
+def test_connection_settings_never_show_the_password() -> None:
+    conn = ConnectionSettings(url="https://vc", user="u", password="S3cr3t!")
+    assert "S3cr3t!" not in repr(conn)
+    with pytest.raises(UsageProblem):
+        ConnectionSettings(url="ftp://vc").validate()
+    with pytest.raises(UsageProblem):
+        ConnectionSettings(insecure=True, thumbprint="AA").validate()
+
+
+def test_build_redeploy_spec_merges_flags_over_the_file() -> None:
+    conn = ConnectionSettings(user="u", password="login-pw")
+    spec = build_redeploy_spec(
+        {
+            "placement": {"name": "a", "folder": "f"},
+            "vc_spec": {"active_location": {"hostname": "h"}},
+        },
+        conn=conn,
+        placement={"name": "b", "storage": "ds-1"},
+        active={"port": 444, "username": None},
+        active_password=None,
+        ha_ip="10.0.0.2/24",
+        failover_ip="fd00::30/64",
+        failover_gateway="fd00::1",
+        failover_dns=["fd00::53"],
+    )
+    assert spec["placement"] == {"name": "b", "folder": "f", "storage": {"datastore": "ds-1"}}
+    assert spec["vc_spec"]["active_location"] == {
+        "hostname": "h",
+        "port": 444,
+        "password": "login-pw",
+    }
+    assert spec["ha_ip"] == {"ip_family": "IPV4", "ipv4": {"address": "10.0.0.2", "prefix": 24}}
+    assert spec["failover_ip"]["ipv6"] == {"address": "fd00::30", "prefix": 64}
+    assert spec["failover_ip"]["dns_servers"] == ["fd00::53"]
+    with pytest.raises(UsageProblem):
+        build_redeploy_spec(None, conn=conn, placement={}, active={}, active_password=None)
+    with pytest.raises(UsageProblem):
+        build_redeploy_spec(
+            None,
+            conn=conn,
+            placement={"name": "a", "folder": "f"},
+            active={},
+            active_password=None,
+            ha_ip="10.0.0.2",
+        )
+
+
+def test_plan_files(tmp_path: Path) -> None:
+    shipped = Plan.load(Path(__file__).resolve().parents[2] / "examples" / "recovery-plan.yaml")
+    assert [h.id for h in shipped.hosts] == ["host-102", "host-106"]
+    assert shipped.vcha is not None and shipped.vcha.spec.is_file()
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    with pytest.raises(UsageProblem, match="nothing to recover"):
+        Plan.load(empty)
+    with pytest.raises(UsageProblem, match="cannot read"):
+        Plan.load(tmp_path / "missing.yaml")
+
+
+def test_help_lists_every_command_and_the_exit_codes() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("host", "vasa", "vcha", "vr", "task", "sim", "recover-all"):
+        assert command in result.stdout
+    assert "Exit codes" in result.stdout
+    for group, sub in (
+        ("host", "reconnect"),
+        ("host", "reconfigure-ha"),
+        ("vasa", "reconnect"),
+        ("vcha", "redeploy"),
+        ("vr", "reconnect"),
+        ("task", "wait"),
+        ("sim", "serve"),
+    ):
+        sub_help = CliRunner().invoke(app, [group, sub, "--help"])
+        assert sub_help.exit_code == 0, (group, sub)
+
+
+def test_no_password_flag_exists() -> None:
+    result = CliRunner().invoke(app, ["--password", "x", "task", "wait", "task-1"])
+    assert result.exit_code == 2
+
+
+def test_main_returns_exit_codes_without_raising() -> None:
+    assert main(["--help"]) == 0
+    assert main(["no-such-command"]) == 2
+    assert main(["task", "wait", "what"]) == 2
+
+
+def test_optional_groups_are_mounted_when_present() -> None:
+    """``vreconnect contract`` belongs to cli/contract.py (another issue): mounted iff it exists."""
+    import importlib.util
+
+    from vreconnect.cli import app as app_module
+
+    assert "contract" in app_module.OPTIONAL_GROUPS
+    present = importlib.util.find_spec("vreconnect.cli.contract") is not None
+    result = CliRunner().invoke(app, ["contract", "--help"])
+    assert (result.exit_code == 0) is present

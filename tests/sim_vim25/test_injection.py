@@ -1,0 +1,114 @@
+"""Fault rules (/_sim/faults) on the vim25 and sms surfaces: both channels, spec-valid bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from vreconnect_generated.clients.sms import AuthenticatedClient as SmsClient
+from vreconnect_generated.clients.sms.api.sms_task import query_sms_task_info
+from vreconnect_generated.clients.sms.api.vasa_provider import vasa_provider_reconnect_task
+from vreconnect_generated.clients.vim25 import AuthenticatedClient
+from vreconnect_generated.clients.vim25.api.host_system import get_host_system_runtime
+from vreconnect_generated.clients.vim25.api.task import get_task_info
+from vreconnect_generated.clients.vim25.models import HostRuntimeInfo, SSLVerifyFault
+
+from .helpers import assert_fault, body_of, connect_spec, reconnect, run_task, task_fault
+
+
+async def add_rule(control: httpx.AsyncClient, **rule: object) -> None:
+    """Add one fault rule."""
+    resp = await control.post("/faults", json=rule)
+    assert resp.status_code == 201, resp.text
+
+
+async def test_call_fault(vim: AuthenticatedClient, control: httpx.AsyncClient) -> None:
+    await add_rule(
+        control,
+        surface="vim25",
+        operation="ReconnectHost_Task",
+        object="host-102",
+        fault="NoHost",
+        count=1,
+    )
+    fault = assert_fault(await reconnect(vim, "host-102"), "NoHost")
+    assert fault["name"] == "esx-disconnected.example.com"
+    assert (await run_task(vim, await reconnect(vim, "host-102")))["state"] == "success"
+
+
+async def test_injected_faults_fill_required_fields(
+    vim: AuthenticatedClient, control: httpx.AsyncClient
+) -> None:
+    await add_rule(
+        control, operation="ReconnectHost_Task", object="host-106", fault="SSLVerifyFault", count=1
+    )
+    resp = await reconnect(vim, "host-106")
+    assert isinstance(resp.parsed, SSLVerifyFault)
+    fault = body_of(resp)
+    assert (
+        fault["thumbprint"] == (await control.get("/objects/vim25/host-106")).json()["thumbprint"]
+    )
+    await add_rule(control, operation="ReconnectHost_Task", fault="AlreadyBeingManaged", count=1)
+    assert assert_fault(await reconnect(vim, "host-102"), "AlreadyBeingManaged")["ipAddress"]
+
+
+async def test_task_fault_skips_the_state_change(
+    vim: AuthenticatedClient, control: httpx.AsyncClient
+) -> None:
+    await add_rule(
+        control,
+        operation="ReconnectHost_Task",
+        where="task",
+        fault="NotEnoughLicenses",
+        message="license pool exhausted",
+        count=1,
+    )
+    info = await run_task(vim, await reconnect(vim, "host-102", connect_spec(force=True)))
+    fault = task_fault(info, "NotEnoughLicenses")
+    assert fault["faultMessage"][0]["message"] == "license pool exhausted"
+    resp = await get_host_system_runtime.asyncio_detailed("host-102", client=vim)
+    assert isinstance(resp.parsed, HostRuntimeInfo)
+    assert resp.parsed.connection_state == "disconnected"
+
+
+async def test_sms_faults(
+    vim: AuthenticatedClient,
+    sms_for: Callable[[AuthenticatedClient], SmsClient],
+    control: httpx.AsyncClient,
+) -> None:
+    sms = sms_for(vim)
+    await add_rule(
+        control,
+        surface="sms",
+        operation="VasaProviderReconnect_Task",
+        fault="InvalidCertificate",
+        count=1,
+    )
+    assert_fault(
+        await vasa_provider_reconnect_task.asyncio_detailed("vasa-2", client=sms),
+        "InvalidCertificate",
+    )
+    await add_rule(control, surface="sms", where="task", fault="ProviderConnectionFailed", count=1)
+    resp = await vasa_provider_reconnect_task.asyncio_detailed("vasa-2", client=sms)
+    info = body_of(await query_sms_task_info.asyncio_detailed(resp.parsed.value, client=sms))
+    assert info["state"] == "error" and info["error"]["_typeName"] == "ProviderConnectionFailed"
+
+
+async def test_status_and_latency_rules(
+    vim: AuthenticatedClient, control: httpx.AsyncClient
+) -> None:
+    await add_rule(control, operation="GetHostSystemRuntime", latency_ms=1, count=1)
+    assert (
+        await get_host_system_runtime.asyncio_detailed("host-101", client=vim)
+    ).status_code == 200
+
+
+async def test_drop_rule(vim: AuthenticatedClient, control: httpx.AsyncClient) -> None:
+    await add_rule(control, surface="vim25", operation="GetTaskInfo", drop=True, count=1)
+    with pytest.raises(httpx.RemoteProtocolError):
+        await get_task_info.asyncio_detailed("task-1", client=vim)
+    assert_fault(
+        await get_task_info.asyncio_detailed("task-1", client=vim), "ManagedObjectNotFound"
+    )
