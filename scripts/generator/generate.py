@@ -74,8 +74,9 @@ def run(cmd: list[str], cwd: Path) -> None:
         raise SystemExit(2)
     # openapi-python-client reports skipped schemas as warnings on success: a skipped schema
     # means a silently missing model, so treat it as an error.
-    if "Warning" in proc.stdout or "Unable to" in proc.stdout:
-        sys.stderr.write(f"generate: {cmd[0]} warned:\n{proc.stdout}")
+    output = proc.stdout + proc.stderr
+    if "Warning" in output or "Unable to" in output:
+        sys.stderr.write(f"generate: {cmd[0]} warned:\n{output}")
         raise SystemExit(2)
 
 

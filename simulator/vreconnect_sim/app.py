@@ -319,7 +319,11 @@ def create_app(
         ):
             if regex.match(request.url.path):
                 return _safe_render(spec.render_error, request, err)
-        return default_render_error(request, err)
+        response = default_render_error(request, err)
+        # RFC 9110: a 405 must say which methods the resource has; starlette's router knows.
+        if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
 
     app = Starlette(
         routes=routes,

@@ -65,7 +65,9 @@ class FaultRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(default=None, description="Assigned by the simulator when omitted.")
+    id: str | None = Field(
+        default=None, min_length=1, description="Assigned by the simulator when omitted."
+    )
     surface: str = Field(default="*", description="vim25 | sms | vcenter | vr | '*' (pattern).")
     operation: str = Field(
         default="*", description="operationId from the surface's spec, or a pattern."
@@ -76,9 +78,14 @@ class FaultRule(BaseModel):
     where: Where = "call"
     probability: float = Field(default=1.0, ge=0, le=1)
     count: int | None = Field(
-        default=None, ge=1, description="Fire at most this many times; null = no limit."
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="Fire at most this many times; null = no limit.",
     )
-    skip: int = Field(default=0, ge=0, description="Let the first N matching calls through.")
+    skip: int = Field(
+        default=0, ge=0, le=2**31 - 1, description="Let the first N matching calls through."
+    )
     fault: str | None = Field(
         default=None, min_length=1, description="Surface fault name, e.g. NoHost."
     )
@@ -88,6 +95,14 @@ class FaultRule(BaseModel):
     body: Any = None
     latency_ms: int = Field(default=0, ge=0, le=600_000)
     drop: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _id_is_a_string(cls, data: Any) -> Any:
+        # specs/control.yaml: `id` is a string (not nullable); omit it to have one assigned.
+        if isinstance(data, dict) and "id" in data and data["id"] is None:
+            raise ValueError("id must be a string; omit it to have one assigned")
+        return data
 
     @model_validator(mode="after")
     def _one_action(self) -> Self:

@@ -42,7 +42,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -79,7 +79,9 @@ class TaskSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    durations: dict[str, float] = Field(
+    # Bounds as in specs/control.yaml (TaskSettings): run times are never negative, the count
+    # is an int32.
+    durations: dict[str, Annotated[float, Field(ge=0)]] = Field(
         default_factory=dict,
         description="Run time in seconds per operationId (e.g. ReconnectHost_Task); '*' sets the default.",
     )
@@ -99,7 +101,7 @@ class TaskSettings(BaseModel):
         default=600.0, ge=0, description="Finished tasks are kept this long."
     )
     retention_count: int = Field(
-        default=10_000, ge=0, description="At most this many finished tasks kept."
+        default=10_000, ge=0, le=2**31 - 1, description="At most this many finished tasks kept."
     )
 
     def duration_for(self, operation: str) -> float:

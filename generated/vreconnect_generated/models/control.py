@@ -257,13 +257,69 @@ class FaultRule(BaseModel):
     ] = False
 
 
-class FaultRuleStatus(FaultRule):
+class FaultRuleStatus(BaseModel):
     id: Annotated[
         str,
         Field(
-            description="Assigned by the simulator (rule-N) when omitted.", min_length=1
+            description="The rule's id (assigned by the simulator, rule-N, when omitted).",
+            min_length=1,
         ),
     ]
+    surface: Annotated[
+        str, Field(description="vim25, sms, vcenter, vr or a pattern.")
+    ] = "*"
+    operation: Annotated[
+        str, Field(description="operationId from the surface's document, or a pattern.")
+    ] = "*"
+    object: Annotated[
+        str, Field(description="Target object id (moId, pairing id, ...) or a pattern.")
+    ] = "*"
+    where: Annotated[
+        Where,
+        Field(
+            description="call answers the HTTP call; task lets the call succeed and fails its task."
+        ),
+    ] = "call"
+    probability: Annotated[float, Field(ge=0.0, le=1.0)] = 1
+    count: Annotated[
+        int | None | MISSING,
+        Field(
+            description="Fire at most this many times; null means no limit.",
+            ge=1,
+            le=2147483647,
+        ),
+    ] = MISSING
+    skip: Annotated[
+        int,
+        Field(
+            description="Let the first N matching calls through.", ge=0, le=2147483647
+        ),
+    ] = 0
+    fault: Annotated[
+        str | None | MISSING,
+        Field(
+            description="A fault name of the surface (e.g. NoHost, InvalidCertificate).",
+            min_length=1,
+        ),
+    ] = MISSING
+    fault_fields: Annotated[
+        dict[str, Any] | MISSING,
+        Field(
+            description='Extra fields of the fault (e.g. {"name": "esx-1"} for NoHost).'
+        ),
+    ] = MISSING
+    message: str | None | MISSING = MISSING
+    status: Annotated[
+        int | None | MISSING,
+        Field(description="Answer this HTTP status verbatim.", ge=100, le=599),
+    ] = MISSING
+    body: Annotated[Any | MISSING, Field(description="JSON body sent with status.")] = (
+        MISSING
+    )
+    latency_ms: Annotated[int, Field(ge=0, le=600000)] = 0
+    drop: Annotated[
+        bool, Field(description="Close the connection without any response.")
+    ] = False
     matched: Annotated[int, Field(ge=0, le=9223372036854775807)]
     fired: Annotated[int, Field(ge=0, le=9223372036854775807)]
     exhausted: bool

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, TypeVar
 
+import yaml
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -47,7 +48,15 @@ class ControlError(Exception):
     def response(self) -> JSONResponse:
         """The JSON response for this error."""
         body = ErrorBody(error=self.error, message=self.message, detail=self.detail)
-        return JSONResponse(body.model_dump(exclude_none=True), status_code=self.status)
+        return _AsciiJSONResponse(body.model_dump(exclude_none=True), status_code=self.status)
+
+
+class _AsciiJSONResponse(JSONResponse):
+    """JSON with non-ASCII escaped: error messages echo request text, which may hold lone
+    surrogates (``"\\udb6b"`` in a JSON key) that cannot be encoded as UTF-8."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":")).encode("ascii")
 
 
 def _json(model: BaseModel, status: int = 200) -> JSONResponse:
@@ -66,7 +75,9 @@ async def _json_body(request: Request) -> Any:
 
 def _validate(model: type[_M], data: Any) -> _M:
     try:
-        return model.model_validate(data)
+        # Strict: a JSON API must not coerce `"drop": "yes"` or `"count": "3"` into what the
+        # document's types say (specs/control.yaml types every field).
+        return model.model_validate(data, strict=True)
     except ValidationError as exc:
         detail = [
             {"path": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
@@ -89,6 +100,22 @@ def _int_query(request: Request, name: str, default: int | None, lo: int, hi: in
     if not lo <= value <= hi:
         raise ControlError(400, "bad_request", f"query parameter {name} must be in {lo}..{hi}")
     return value
+
+
+def _is_null_document(text: str) -> bool:
+    """True if ``text`` is YAML (or JSON) whose whole content is null."""
+    try:
+        return yaml.safe_load(text) is None
+    except yaml.YAMLError:
+        return False  # Scenario.from_yaml reports the syntax error with its position
+
+
+def _str_query(request: Request, name: str) -> str | None:
+    """A string query parameter; specs/control.yaml gives every one ``minLength: 1``."""
+    raw = request.query_params.get(name)
+    if raw is not None and not raw:
+        raise ControlError(400, "bad_request", f"query parameter {name} must not be empty")
+    return raw
 
 
 def _task_view(t: SimTask) -> TaskView:
@@ -160,11 +187,18 @@ def routes(sim: SimulatorState) -> list[BaseRoute]:
     async def post_scenario(request: Request) -> Response:
         """Load a scenario from a YAML or JSON body."""
         raw = await request.body()
+        if not raw.strip():
+            # specs/control.yaml: the request body is required.
+            raise ControlError(400, "invalid_scenario", "scenario body is empty")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ControlError(400, "invalid_scenario", "scenario body is not UTF-8") from None
-        name = request.query_params.get("name") or "scenario"
+        name = _str_query(request, "name") or "scenario"
+        if _is_null_document(text):
+            # A bare `null` parses to nothing; the document's body is an object (JSON) or a
+            # YAML mapping, never null.
+            raise ControlError(400, "invalid_scenario", f"{name}: the top level must be a mapping")
         try:
             scenario = Scenario.from_yaml(text, source=name)
         except ScenarioError as err:
@@ -206,8 +240,8 @@ def routes(sim: SimulatorState) -> list[BaseRoute]:
 
     async def list_objects(request: Request) -> Response:
         """Object summaries across surfaces."""
-        surface = request.query_params.get("surface")
-        kind = request.query_params.get("type")
+        surface = _str_query(request, "surface")
+        kind = _str_query(request, "type")
         limit = _int_query(request, "limit", 1000, 0, MAX_PAGE) or 0
         offset = _int_query(request, "offset", 0, 0, 10**9) or 0
         if surface is not None and surface not in sim.surfaces:
@@ -271,7 +305,7 @@ def routes(sim: SimulatorState) -> list[BaseRoute]:
 
     async def list_tasks(request: Request) -> Response:
         """Retained tasks."""
-        surface = request.query_params.get("surface")
+        surface = _str_query(request, "surface")
         limit = _int_query(request, "limit", 1000, 0, MAX_PAGE) or 0
         tasks = sim.tasks.list(surface)
         return _json(
@@ -303,21 +337,28 @@ def routes(sim: SimulatorState) -> list[BaseRoute]:
             raise ControlError(404, "not_found", f"no fault rule {rule_id!r}")
         return Response(status_code=204)
 
+    def route(path: str, **by_method: Any) -> Route:
+        # One route per path, so that starlette's 405 lists every method of the path in
+        # `Allow` (with one route per method it names only the first route's methods).
+        endpoints = {method: handler(fn) for method, fn in by_method.items()}
+
+        async def dispatch(request: Request) -> Response:
+            # starlette adds HEAD to a GET route; HEAD is answered like GET.
+            method = "GET" if request.method == "HEAD" else request.method
+            response: Response = await endpoints[method](request)
+            return response
+
+        return Route(path, dispatch, methods=list(endpoints), name=path)
+
     return [
-        Route("/health", handler(health), methods=["GET"]),
-        Route("/reset", handler(reset), methods=["POST"]),
-        Route("/scenario", handler(get_scenario), methods=["GET"]),
-        Route("/scenario", handler(post_scenario), methods=["POST"]),
-        Route("/violations", handler(list_violations), methods=["GET"]),
-        Route("/violations", handler(clear_violations), methods=["DELETE"]),
-        Route("/objects", handler(list_objects), methods=["GET"]),
-        Route("/objects/{surface}/{object_id:path}", handler(get_object), methods=["GET"]),
-        Route("/objects/{surface}/{object_id:path}", handler(patch_object), methods=["PATCH"]),
-        Route("/settings/tasks", handler(get_task_settings), methods=["GET"]),
-        Route("/settings/tasks", handler(put_task_settings), methods=["PUT"]),
-        Route("/tasks", handler(list_tasks), methods=["GET"]),
-        Route("/faults", handler(list_faults), methods=["GET"]),
-        Route("/faults", handler(add_fault), methods=["POST"]),
-        Route("/faults", handler(clear_faults), methods=["DELETE"]),
-        Route("/faults/{rule_id}", handler(delete_fault), methods=["DELETE"]),
+        route("/health", GET=health),
+        route("/reset", POST=reset),
+        route("/scenario", GET=get_scenario, POST=post_scenario),
+        route("/violations", GET=list_violations, DELETE=clear_violations),
+        route("/objects", GET=list_objects),
+        route("/objects/{surface}/{object_id:path}", GET=get_object, PATCH=patch_object),
+        route("/settings/tasks", GET=get_task_settings, PUT=put_task_settings),
+        route("/tasks", GET=list_tasks),
+        route("/faults", GET=list_faults, POST=add_fault, DELETE=clear_faults),
+        route("/faults/{rule_id}", DELETE=delete_fault),
     ]

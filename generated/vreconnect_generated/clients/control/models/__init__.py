@@ -7,6 +7,8 @@ from .fault_rule import FaultRule
 from .fault_rule_fault_fields import FaultRuleFaultFields
 from .fault_rule_list import FaultRuleList
 from .fault_rule_status import FaultRuleStatus
+from .fault_rule_status_fault_fields import FaultRuleStatusFaultFields
+from .fault_rule_status_where import FaultRuleStatusWhere
 from .fault_rule_where import FaultRuleWhere
 from .get_scenario_response_200 import GetScenarioResponse200
 from .health import Health
@@ -35,6 +37,8 @@ __all__ = (
     "FaultRuleFaultFields",
     "FaultRuleList",
     "FaultRuleStatus",
+    "FaultRuleStatusFaultFields",
+    "FaultRuleStatusWhere",
     "FaultRuleWhere",
     "GetScenarioResponse200",
     "Health",

@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.fault_rule_where import FaultRuleWhere, check_fault_rule_where
+from ..models.fault_rule_status_where import (
+    FaultRuleStatusWhere,
+    check_fault_rule_status_where,
+)
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.fault_rule_fault_fields import FaultRuleFaultFields
+    from ..models.fault_rule_status_fault_fields import FaultRuleStatusFaultFields
 
 
 T = TypeVar("T", bound="FaultRuleStatus")
@@ -20,8 +23,13 @@ T = TypeVar("T", bound="FaultRuleStatus")
 
 @_attrs_define
 class FaultRuleStatus:
+    """A stored rule: the fields of FaultRule plus its counters. The fields are repeated rather than taken with `allOf`
+    from FaultRule, whose `additionalProperties: false` (a request body) would reject the counters.
+
+    """
+
     id: str
-    """ Assigned by the simulator (rule-N) when omitted. """
+    """ The rule's id (assigned by the simulator, rule-N, when omitted). """
     matched: int
     fired: int
     exhausted: bool
@@ -31,7 +39,7 @@ class FaultRuleStatus:
     """ operationId from the surface's document, or a pattern. """
     object_: str | Unset = "*"
     """ Target object id (moId, pairing id, ...) or a pattern. """
-    where: FaultRuleWhere | Unset = "call"
+    where: FaultRuleStatusWhere | Unset = "call"
     """ call answers the HTTP call; task lets the call succeed and fails its task. """
     probability: float | Unset = 1.0
     count: int | None | Unset = UNSET
@@ -40,7 +48,7 @@ class FaultRuleStatus:
     """ Let the first N matching calls through. """
     fault: None | str | Unset = UNSET
     """ A fault name of the surface (e.g. NoHost, InvalidCertificate). """
-    fault_fields: FaultRuleFaultFields | Unset = UNSET
+    fault_fields: FaultRuleStatusFaultFields | Unset = UNSET
     """ Extra fields of the fault (e.g. {"name": "esx-1"} for NoHost). """
     message: None | str | Unset = UNSET
     status: int | None | Unset = UNSET
@@ -152,7 +160,7 @@ class FaultRuleStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.fault_rule_fault_fields import FaultRuleFaultFields  # noqa: PLC0415
+        from ..models.fault_rule_status_fault_fields import FaultRuleStatusFaultFields  # noqa: PLC0415
 
         d = dict(src_dict)
         id = d.pop("id")
@@ -170,11 +178,11 @@ class FaultRuleStatus:
         object_ = d.pop("object", UNSET)
 
         _where = d.pop("where", UNSET)
-        where: FaultRuleWhere | Unset
+        where: FaultRuleStatusWhere | Unset
         if isinstance(_where, Unset):
             where = UNSET
         else:
-            where = check_fault_rule_where(_where)
+            where = check_fault_rule_status_where(_where)
 
         probability = d.pop("probability", UNSET)
 
@@ -199,11 +207,11 @@ class FaultRuleStatus:
         fault = _parse_fault(d.pop("fault", UNSET))
 
         _fault_fields = d.pop("fault_fields", UNSET)
-        fault_fields: FaultRuleFaultFields | Unset
+        fault_fields: FaultRuleStatusFaultFields | Unset
         if isinstance(_fault_fields, Unset):
             fault_fields = UNSET
         else:
-            fault_fields = FaultRuleFaultFields.from_dict(_fault_fields)
+            fault_fields = FaultRuleStatusFaultFields.from_dict(_fault_fields)
 
         def _parse_message(data: object) -> None | str | Unset:
             if data is None:

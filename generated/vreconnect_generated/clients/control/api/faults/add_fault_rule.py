@@ -89,7 +89,7 @@ def sync_detailed(
     object match (`*` and shell patterns allowed); the first `skip` matches pass, then it fires with
     `probability` (seeded RNG) at most `count` times. Exactly one of `fault`, `status`, `drop` may be
     set; `latency_ms` may be added to any of them or used alone. `where: task` rules take `fault` and/or
-    `latency_ms` only.
+    `latency_ms` only. A rule that breaks these rules (including one with no action at all) answers 422.
 
     Args:
         body (FaultRule):
@@ -125,7 +125,7 @@ def sync(
     object match (`*` and shell patterns allowed); the first `skip` matches pass, then it fires with
     `probability` (seeded RNG) at most `count` times. Exactly one of `fault`, `status`, `drop` may be
     set; `latency_ms` may be added to any of them or used alone. `where: task` rules take `fault` and/or
-    `latency_ms` only.
+    `latency_ms` only. A rule that breaks these rules (including one with no action at all) answers 422.
 
     Args:
         body (FaultRule):
@@ -156,7 +156,7 @@ async def asyncio_detailed(
     object match (`*` and shell patterns allowed); the first `skip` matches pass, then it fires with
     `probability` (seeded RNG) at most `count` times. Exactly one of `fault`, `status`, `drop` may be
     set; `latency_ms` may be added to any of them or used alone. `where: task` rules take `fault` and/or
-    `latency_ms` only.
+    `latency_ms` only. A rule that breaks these rules (including one with no action at all) answers 422.
 
     Args:
         body (FaultRule):
@@ -190,7 +190,7 @@ async def asyncio(
     object match (`*` and shell patterns allowed); the first `skip` matches pass, then it fires with
     `probability` (seeded RNG) at most `count` times. Exactly one of `fault`, `status`, `drop` may be
     set; `latency_ms` may be added to any of them or used alone. `where: task` rules take `fault` and/or
-    `latency_ms` only.
+    `latency_ms` only. A rule that breaks these rules (including one with no action at all) answers 422.
 
     Args:
         body (FaultRule):

@@ -10,12 +10,12 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.load_scenario_json_body import LoadScenarioJsonBody
 from ...models.scenario_loaded import ScenarioLoaded
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, File, Response, Unset
 
 
 def _get_kwargs(
     *,
-    body: LoadScenarioJsonBody,
+    body: File | LoadScenarioJsonBody | Unset = UNSET,
     name: str | Unset = UNSET,
     hosts: int | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -35,9 +35,13 @@ def _get_kwargs(
         "params": params,
     }
 
-    _kwargs["json"] = body.to_dict()
+    if isinstance(body, File):
+        _kwargs["content"] = body.payload
+        headers["Content-Type"] = "application/yaml"
+    if isinstance(body, LoadScenarioJsonBody):
+        _kwargs["json"] = body.to_dict()
 
-    headers["Content-Type"] = "application/json"
+        headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
     return _kwargs
@@ -81,7 +85,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: LoadScenarioJsonBody,
+    body: File | LoadScenarioJsonBody | Unset = UNSET,
     name: str | Unset = UNSET,
     hosts: int | Unset = UNSET,
 ) -> Response[Error | ScenarioLoaded]:
@@ -95,6 +99,7 @@ def sync_detailed(
     Args:
         name (str | Unset):
         hosts (int | Unset):
+        body (File):
         body (LoadScenarioJsonBody):
 
     Raises:
@@ -121,7 +126,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: LoadScenarioJsonBody,
+    body: File | LoadScenarioJsonBody | Unset = UNSET,
     name: str | Unset = UNSET,
     hosts: int | Unset = UNSET,
 ) -> Error | ScenarioLoaded | None:
@@ -135,6 +140,7 @@ def sync(
     Args:
         name (str | Unset):
         hosts (int | Unset):
+        body (File):
         body (LoadScenarioJsonBody):
 
     Raises:
@@ -156,7 +162,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: LoadScenarioJsonBody,
+    body: File | LoadScenarioJsonBody | Unset = UNSET,
     name: str | Unset = UNSET,
     hosts: int | Unset = UNSET,
 ) -> Response[Error | ScenarioLoaded]:
@@ -170,6 +176,7 @@ async def asyncio_detailed(
     Args:
         name (str | Unset):
         hosts (int | Unset):
+        body (File):
         body (LoadScenarioJsonBody):
 
     Raises:
@@ -194,7 +201,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: LoadScenarioJsonBody,
+    body: File | LoadScenarioJsonBody | Unset = UNSET,
     name: str | Unset = UNSET,
     hosts: int | Unset = UNSET,
 ) -> Error | ScenarioLoaded | None:
@@ -208,6 +215,7 @@ async def asyncio(
     Args:
         name (str | Unset):
         hosts (int | Unset):
+        body (File):
         body (LoadScenarioJsonBody):
 
     Raises:
