@@ -5,6 +5,11 @@ keeps the session token on its channels, re-establishes an expired session when 
 asks for it (once per wait, and only one re-login for many waits that notice the same
 expiry), and logs out on :meth:`close`. The password lives in a :class:`~._http.Secret` and
 is never part of ``repr``/``str`` or of any exception text.
+
+:class:`_ConnectionCore` holds everything that does no I/O: the constructor's arguments, the
+channels and generated clients, and the :class:`~._http.Call` of each request (a surface
+builds its own: login, logout, task reads, its facade). :class:`SyncConnection` and
+:class:`AsyncConnection` only send calls; they are twins that differ by ``await``.
 """
 
 from __future__ import annotations
@@ -12,29 +17,41 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 import httpx
 
 from vreconnect import faults
 from vreconnect._http import (
     AsyncChannel,
+    Call,
+    ChannelT,
+    GeneratedClient,
+    GeneratedT,
+    Parser,
     Secret,
     Surface,
     SyncChannel,
+    json_body,
     normalize_base_url,
+    parse_retry_after,
     secrets_of,
 )
 from vreconnect.errors import VReconnectError
+from vreconnect.tasks import TaskKind
 from vreconnect.tls import TLSConfig
+from vreconnect.waiting import TaskStatus
 
-__all__ = ["AsyncConnection", "ConnectionClosed", "SyncConnection"]
+__all__ = ["AsyncConnection", "ConnectionClosed", "SyncConnection", "TaskReader"]
 
 logger = logging.getLogger("vreconnect.session")
 
 T = TypeVar("T")
+TransportT = TypeVar("TransportT", bound=httpx.BaseTransport | httpx.AsyncBaseTransport)
 
 
 class ConnectionClosed(VReconnectError):
@@ -49,11 +66,55 @@ def _check_timeout(timeout: float | None) -> httpx.Timeout:
     return httpx.Timeout(timeout)
 
 
-class _ConnectionCore:
-    """State common to the sync and async connections."""
+class StatusAdapter(Protocol):
+    """Turns a task-info document into a TaskStatus (``vim_task_status``, ...)."""
+
+    def __call__(
+        self,
+        task_id: str,
+        info: object,
+        *,
+        operation: str | None,
+        secrets: Sequence[str],
+        retry_after: float | None,
+    ) -> TaskStatus: ...
+
+
+@dataclass(frozen=True)
+class TaskReader(Generic[ChannelT]):
+    """How a surface reads the status of one kind of task."""
+
+    channel: ChannelT
+    #: task id -> the generated read's ``_get_kwargs``
+    request: Callable[[str], Mapping[str, Any]]
+    operation: str
+    adapt: StatusAdapter
+    #: the task-info document in the answer
+    body: Parser[object] = json_body
+
+
+class _ConnectionCore(Generic[TransportT, ChannelT]):
+    """Everything of a connection but its I/O; see the module docstring.
+
+    A flavour (sync or async) sets ``_transport_type``/``_transport_hint`` and the
+    ``_new_*`` factories; a surface sets ``_task_readers`` and the ``_*_call`` builders.
+    """
+
+    #: The transport ``transport=`` must be, and where to turn for the other kind.
+    _transport_type: type[TransportT]
+    _transport_hint: str
+    #: The task kinds this connection follows, and how it reads each one's status.
+    _task_readers: Mapping[TaskKind, TaskReader[ChannelT]]
 
     def __init__(
-        self, url: str, user: str, password: str, *, tls: TLSConfig, timeout: float | None
+        self,
+        url: str,
+        user: str,
+        password: str,
+        *,
+        tls: TLSConfig,
+        timeout: float | None,
+        transport: TransportT | None,
     ) -> None:
         if not isinstance(user, str) or not user:
             raise ValueError("user must be a non-empty string")
@@ -67,6 +128,44 @@ class _ConnectionCore:
         self._ssl_context = tls.ssl_context()
         self._token: str | None = None
         self._closed = False
+        if transport is not None and not isinstance(transport, self._transport_type):
+            raise TypeError(
+                f"transport must be an httpx.{self._transport_type.__name__} "
+                f"({self._transport_hint})"
+            )
+        # One connection pool for all the channels of this connection; retries=0: nothing is
+        # re-sent behind the caller's back (a POST that starts work must never be repeated).
+        self._transport: TransportT = transport or self._new_transport()
+        self._channels: list[ChannelT] = []
+        self._generated: list[GeneratedClient] = []
+        self._lock = self._new_lock()
+
+    # -- the flavour's factories --------------------------------------------------------------
+
+    def _new_transport(self) -> TransportT:
+        raise NotImplementedError
+
+    def _new_channel(self, surface: Surface, base_url: str, header: str) -> ChannelT:
+        raise NotImplementedError
+
+    def _new_lock(self) -> AbstractContextManager[Any] | AbstractAsyncContextManager[Any]:
+        raise NotImplementedError
+
+    # -- the surface's calls ------------------------------------------------------------------
+
+    def _login_call(self) -> Call[ChannelT, str]:
+        """The call that logs in and answers the session token."""
+        raise NotImplementedError
+
+    def _logout_call(self) -> Call[ChannelT, None]:
+        """The call that ends the current session."""
+        raise NotImplementedError
+
+    def _cancel_call(self, kind: TaskKind, task_id: str) -> Call[ChannelT, None]:
+        """The call that cancels a task (ValueError where there is none)."""
+        raise NotImplementedError
+
+    # -- state --------------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
@@ -97,13 +196,83 @@ class _ConnectionCore:
     def _session_token(self) -> str | None:
         return self._token
 
+    def _channel(self, surface: Surface, base_url: str, header: str) -> ChannelT:
+        channel = self._new_channel(surface, base_url, header)
+        self._channels.append(channel)
+        return channel
+
+    def _generated_client(
+        self, client_type: Callable[..., GeneratedT], channel: ChannelT
+    ) -> GeneratedT:
+        """A generated ``AuthenticatedClient`` on ``channel``: it sends with the channel's
+        httpx client (session header, transport, TLS), and its ``token`` follows the session."""
+        client = channel.bind(
+            client_type(
+                base_url=channel.base_url,
+                token="",
+                prefix="",
+                auth_header_name=channel.header,
+                verify_ssl=self._ssl_context,
+                timeout=self._timeout,
+            )
+        )
+        self._generated.append(client)
+        return client
+
+    def _apply_token(self, token: str | None) -> None:
+        self._token = token
+        for channel in self._channels:
+            channel.set_token(token)
+        for client in self._generated:
+            client.token = token or ""
+
     def _secrets(self, *extra: str | Secret | None) -> tuple[str, ...]:
         """The strings fault decoders must redact: the password plus call-specific ones."""
         return secrets_of(self._password, *extra)
 
+    def _basic_login_call(
+        self, channel: ChannelT, request: Mapping[str, Any], operation: str, parse: Parser[str]
+    ) -> Call[ChannelT, str]:
+        """A login with HTTP Basic authentication (and no session header)."""
+        auth = httpx.BasicAuth(self._user, self._password.reveal())
+        return Call(channel, request, operation, parse, authenticated=False, auth=auth)
+
     def _check_open(self) -> None:
         if self._closed:
             raise ConnectionClosed(f"{self!r} is closed")
+
+    # -- task plumbing ------------------------------------------------------------------------
+
+    def _task_status_call(
+        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
+    ) -> Call[ChannelT, TaskStatus]:
+        """The status read of task ``task_id`` (ValueError for a kind not followed here)."""
+        reader = self._task_readers.get(kind)
+        if reader is None:
+            name = type(self).__name__
+            article = "an" if name[:1] in "AEIOU" else "a"
+            raise ValueError(
+                f"{article} {name} follows {' and '.join(self._task_readers)} tasks, not {kind!r}"
+            )
+        task_operation, redact = operation, self._secrets(*secrets)
+
+        def parse(response: httpx.Response, *, operation: str) -> TaskStatus:
+            return reader.adapt(
+                task_id,
+                reader.body(response, operation=operation),
+                operation=task_operation,
+                secrets=redact,
+                retry_after=parse_retry_after(response.headers.get("retry-after")),
+            )
+
+        return Call(
+            reader.channel,
+            reader.request(task_id),
+            reader.operation,
+            parse,
+            secrets=tuple(secrets),
+            read=True,
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self._url!r}, user={self._user!r})"
@@ -111,61 +280,67 @@ class _ConnectionCore:
     __str__ = __repr__
 
 
-class SyncConnection(_ConnectionCore):
-    """Base of the blocking entry points. Subclasses implement ``_login`` and ``_logout``."""
+class SyncConnection(_ConnectionCore[httpx.BaseTransport, SyncChannel]):
+    """Base of the blocking entry points: sends the calls its surface builds."""
 
-    def __init__(
-        self,
-        url: str,
-        user: str,
-        password: str,
-        *,
-        tls: TLSConfig,
-        timeout: float | None,
-        transport: httpx.BaseTransport | None,
-    ) -> None:
-        super().__init__(url, user, password, tls=tls, timeout=timeout)
-        if transport is not None and not isinstance(transport, httpx.BaseTransport):
-            raise TypeError(
-                "transport must be an httpx.BaseTransport (use the Async* class for async)"
-            )
-        # One connection pool for all the channels of this connection; retries=0: nothing is
-        # re-sent behind the caller's back (a POST that starts work must never be repeated).
-        self._transport = transport or httpx.HTTPTransport(verify=self._ssl_context, retries=0)
-        self._channels: list[SyncChannel] = []
-        self._lock = threading.RLock()
+    _transport_type = httpx.BaseTransport
+    _transport_hint = "use the Async* class for async"
+    _lock: threading.RLock
 
-    def _channel(self, surface: Surface, base_url: str, header: str) -> SyncChannel:
-        channel = SyncChannel(
+    def _new_transport(self) -> httpx.BaseTransport:
+        return httpx.HTTPTransport(verify=self._ssl_context, retries=0)
+
+    def _new_channel(self, surface: Surface, base_url: str, header: str) -> SyncChannel:
+        return SyncChannel(
             surface=surface,
             base_url=base_url,
             header=header,
             transport=self._transport,
             timeout=self._timeout,
         )
-        self._channels.append(channel)
-        return channel
 
-    # -- to implement -------------------------------------------------------------------------
+    def _new_lock(self) -> threading.RLock:
+        return threading.RLock()
 
-    def _login(self) -> str:
-        """Log in and return the session token."""
-        raise NotImplementedError
+    # -- sending ------------------------------------------------------------------------------
 
-    def _logout(self) -> None:
-        """End the current session (best effort; errors are logged by :meth:`close`)."""
-        raise NotImplementedError
+    def _transmit(self, call: Call[SyncChannel, Any]) -> httpx.Response:
+        return call.channel.send(call, secrets=self._secrets(*call.secrets))
 
-    def _on_token(self, token: str | None) -> None:
-        """Hook: the session token changed (subclasses update their generated clients)."""
+    def _send(self, call: Call[SyncChannel, T]) -> T:
+        """Send ``call`` as it is (no login, never retried) and parse the answer."""
+        return call.result(self._transmit(call))
+
+    def _start(self, call: Call[SyncChannel, T]) -> T:
+        """Send a call that must not be repeated (it starts work): log in first if needed."""
+        self._ensure_session()
+        return self._send(call)
+
+    def _fetch(self, call: Call[SyncChannel, T]) -> T:
+        """Send an idempotent read, logging in again once if the session had expired."""
+        return call.result(self._read(lambda: self._transmit(call)))
+
+    def _read(self, fn: Callable[[], T]) -> T:
+        """Run an idempotent read, logging in again once if the session had expired."""
+        self._ensure_session()
+        stale = self._token
+        try:
+            return fn()
+        except faults.Fault as exc:
+            if not faults.is_session_expired(exc):
+                raise
+        self._reauthenticate(stale)
+        return fn()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def _apply_token(self, token: str | None) -> None:
-        self._token = token
-        for channel in self._channels:
-            channel.set_token(token)
-        self._on_token(token)
+    def _login(self) -> str:
+        """Log in and return the session token."""
+        return self._send(self._login_call())
+
+    def _logout(self) -> None:
+        """End the current session (best effort; errors are logged by :meth:`close`)."""
+        self._send(self._logout_call())
 
     def login(self) -> Self:
         """Log in now (replacing any current session); returns ``self``."""
@@ -191,18 +366,6 @@ class SyncConnection(_ConnectionCore):
                 return
             logger.info("session of %r expired; logging in again", self)
             self._apply_token(self._login())
-
-    def _read(self, fn: Callable[[], T]) -> T:
-        """Run an idempotent read, logging in again once if the session had expired."""
-        self._ensure_session()
-        stale = self._token
-        try:
-            return fn()
-        except faults.Fault as exc:
-            if not faults.is_session_expired(exc):
-                raise
-        self._reauthenticate(stale)
-        return fn()
 
     def close(self) -> None:
         """Log out (best effort) and close the HTTP clients. Idempotent."""
@@ -236,60 +399,78 @@ class SyncConnection(_ConnectionCore):
     ) -> None:
         self.close()
 
+    # -- task plumbing (SyncTaskBackend) ------------------------------------------------------
 
-class AsyncConnection(_ConnectionCore):
+    def _read_task_status(
+        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
+    ) -> TaskStatus:
+        return self._start(self._task_status_call(kind, task_id, operation, secrets))
+
+    def _cancel_task(self, kind: TaskKind, task_id: str) -> None:
+        self._start(self._cancel_call(kind, task_id))
+
+
+class AsyncConnection(_ConnectionCore[httpx.AsyncBaseTransport, AsyncChannel]):
     """Base of the asyncio entry points; the twin of :class:`SyncConnection`."""
 
-    def __init__(
-        self,
-        url: str,
-        user: str,
-        password: str,
-        *,
-        tls: TLSConfig,
-        timeout: float | None,
-        transport: httpx.AsyncBaseTransport | None,
-    ) -> None:
-        super().__init__(url, user, password, tls=tls, timeout=timeout)
-        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
-            raise TypeError(
-                "transport must be an httpx.AsyncBaseTransport (use the sync class otherwise)"
-            )
-        self._transport = transport or httpx.AsyncHTTPTransport(verify=self._ssl_context, retries=0)
-        self._channels: list[AsyncChannel] = []
-        self._lock = asyncio.Lock()
+    _transport_type = httpx.AsyncBaseTransport
+    _transport_hint = "use the sync class otherwise"
+    _lock: asyncio.Lock
 
-    def _channel(self, surface: Surface, base_url: str, header: str) -> AsyncChannel:
-        channel = AsyncChannel(
+    def _new_transport(self) -> httpx.AsyncBaseTransport:
+        return httpx.AsyncHTTPTransport(verify=self._ssl_context, retries=0)
+
+    def _new_channel(self, surface: Surface, base_url: str, header: str) -> AsyncChannel:
+        return AsyncChannel(
             surface=surface,
             base_url=base_url,
             header=header,
             transport=self._transport,
             timeout=self._timeout,
         )
-        self._channels.append(channel)
-        return channel
 
-    # -- to implement -------------------------------------------------------------------------
+    def _new_lock(self) -> asyncio.Lock:
+        return asyncio.Lock()
 
-    async def _login(self) -> str:
-        """Log in and return the session token."""
-        raise NotImplementedError
+    # -- sending ------------------------------------------------------------------------------
 
-    async def _logout(self) -> None:
-        """End the current session (best effort; errors are logged by :meth:`close`)."""
-        raise NotImplementedError
+    async def _transmit(self, call: Call[AsyncChannel, Any]) -> httpx.Response:
+        return await call.channel.send(call, secrets=self._secrets(*call.secrets))
 
-    def _on_token(self, token: str | None) -> None:
-        """Hook: the session token changed (subclasses update their generated clients)."""
+    async def _send(self, call: Call[AsyncChannel, T]) -> T:
+        """Send ``call`` as it is (no login, never retried) and parse the answer."""
+        return call.result(await self._transmit(call))
+
+    async def _start(self, call: Call[AsyncChannel, T]) -> T:
+        """Send a call that must not be repeated (it starts work): log in first if needed."""
+        await self._ensure_session()
+        return await self._send(call)
+
+    async def _fetch(self, call: Call[AsyncChannel, T]) -> T:
+        """Send an idempotent read, logging in again once if the session had expired."""
+        return call.result(await self._read(lambda: self._transmit(call)))
+
+    async def _read(self, fn: Callable[[], Awaitable[T]]) -> T:
+        """Run an idempotent read, logging in again once if the session had expired."""
+        await self._ensure_session()
+        stale = self._token
+        try:
+            return await fn()
+        except faults.Fault as exc:
+            if not faults.is_session_expired(exc):
+                raise
+        await self._reauthenticate(stale)
+        return await fn()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def _apply_token(self, token: str | None) -> None:
-        self._token = token
-        for channel in self._channels:
-            channel.set_token(token)
-        self._on_token(token)
+    async def _login(self) -> str:
+        """Log in and return the session token."""
+        return await self._send(self._login_call())
+
+    async def _logout(self) -> None:
+        """End the current session (best effort; errors are logged by :meth:`close`)."""
+        await self._send(self._logout_call())
 
     async def login(self) -> Self:
         """Log in now (replacing any current session); returns ``self``."""
@@ -315,18 +496,6 @@ class AsyncConnection(_ConnectionCore):
                 return
             logger.info("session of %r expired; logging in again", self)
             self._apply_token(await self._login())
-
-    async def _read(self, fn: Callable[[], Awaitable[T]]) -> T:
-        """Run an idempotent read, logging in again once if the session had expired."""
-        await self._ensure_session()
-        stale = self._token
-        try:
-            return await fn()
-        except faults.Fault as exc:
-            if not faults.is_session_expired(exc):
-                raise
-        await self._reauthenticate(stale)
-        return await fn()
 
     async def close(self) -> None:
         """Log out (best effort) and close the HTTP clients. Idempotent."""
@@ -360,3 +529,13 @@ class AsyncConnection(_ConnectionCore):
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+    # -- task plumbing (AsyncTaskBackend) -----------------------------------------------------
+
+    async def _read_task_status(
+        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
+    ) -> TaskStatus:
+        return await self._start(self._task_status_call(kind, task_id, operation, secrets))
+
+    async def _cancel_task(self, kind: TaskKind, task_id: str) -> None:
+        await self._start(self._cancel_call(kind, task_id))

@@ -6,6 +6,10 @@ the generated :class:`AuthenticatedClient`. The response is then handled here ra
 the generated ``_parse_response``, because that parser raises on any body outside the
 documented union (an unlisted fault type, a proxy's HTML page, a new enum value) and the
 raw body would be lost; faults are decoded from the raw ``response.content`` instead.
+
+A request is a :class:`Call`, built without I/O: the channel it goes on, the generated
+request, the operation name and the :class:`Parser` for a 2xx answer. The sync and async
+channels and connections only send calls; everything else is shared.
 """
 
 from __future__ import annotations
@@ -16,29 +20,38 @@ import logging
 import math
 import ssl
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass
+from typing import Any, Generic, Literal, Protocol, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from vreconnect import faults
 from vreconnect.errors import TransportError, VReconnectError
-from vreconnect.tls import CertificateMismatch, find_pin_mismatch
+from vreconnect.tls import CertificateMismatch, find_in_chain, find_pin_mismatch
 from vreconnect.waiting import is_transient
 
 __all__ = [
     "AsyncChannel",
+    "Call",
+    "Channel",
     "GatewayError",
+    "GeneratedClient",
+    "Parser",
     "Secret",
     "Surface",
     "SyncChannel",
     "UnexpectedResponse",
+    "check_id",
     "decode_failure",
+    "ignore",
     "is_transient_read_error",
     "json_body",
+    "model_parser",
     "normalize_base_url",
     "parse_retry_after",
+    "string_field",
     "transport_failure",
 ]
 
@@ -47,6 +60,12 @@ logger = logging.getLogger("vreconnect.http")
 Surface = Literal["vim25", "sms", "vcenter", "vr"]
 
 _GATEWAY_STATUSES = frozenset({502, 503, 504})
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+ClientT = TypeVar("ClientT", httpx.Client, httpx.AsyncClient)
+GeneratedT = TypeVar("GeneratedT", bound="GeneratedClient")
+ChannelT = TypeVar("ChannelT", bound="Channel[Any]")
 
 
 # ---------------------------------------------------------------------------- errors
@@ -164,6 +183,13 @@ def normalize_base_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
+def check_id(value: str, what: str) -> str:
+    """``value`` if it is a non-empty string (an object or task id), else ValueError."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{what} must be a non-empty string")
+    return value
+
+
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
     if value is None:
@@ -192,6 +218,37 @@ def json_body(response: httpx.Response, *, operation: str) -> Any:
         raise UnexpectedResponse(
             response.status_code, operation=operation, detail="the body is not JSON"
         ) from None
+
+
+def string_field(response: httpx.Response, key: str, *, operation: str, detail: str) -> str:
+    """The non-empty string ``body[key]`` of a JSON object answer; UnexpectedResponse with
+    ``detail`` if there is none."""
+    body = json_body(response, operation=operation)
+    value = body.get(key) if isinstance(body, Mapping) else None
+    if not isinstance(value, str) or not value:
+        raise UnexpectedResponse(response.status_code, operation=operation, detail=detail)
+    return value
+
+
+def model_parser(build: Callable[[Any], T], body: Parser[object] = json_body) -> Parser[T]:
+    """The :class:`Parser` of an answer whose ``body`` (by default: the whole JSON document)
+    ``build`` turns into a model (a generated ``from_dict``); UnexpectedResponse if it does
+    not fit."""
+
+    def parse(response: httpx.Response, *, operation: str) -> T:
+        data = body(response, operation=operation)
+        try:
+            return build(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise UnexpectedResponse(
+                response.status_code, operation=operation, detail=f"cannot parse: {exc}"
+            ) from None
+
+    return parse
+
+
+def ignore(response: httpx.Response, *, operation: str) -> None:
+    """The :class:`Parser` of an answer nobody reads (logout, cancel)."""
 
 
 def _loads(content: bytes) -> object:
@@ -262,23 +319,12 @@ def transport_failure(exc: Exception, *, operation: str, server: str) -> Transpo
         return mismatch.to_transport_error(server)
     detail = str(exc) or type(exc).__name__
     hint = ""
-    if _find_in_chain(exc, ssl.SSLCertVerificationError) is not None:
+    if find_in_chain(exc, ssl.SSLCertVerificationError) is not None:
         hint = (
             " (the server certificate is not trusted: pass tls=TLSConfig.ca_bundle(path) or "
             "tls=TLSConfig.pinned(thumbprint))"
         )
     return TransportError(f"{operation}: cannot talk to {server}: {detail}{hint}")
-
-
-def _find_in_chain(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, kind):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
 
 
 def is_transient_read_error(exc: BaseException) -> bool:
@@ -291,7 +337,7 @@ def is_transient_read_error(exc: BaseException) -> bool:
     if isinstance(exc, CertificateMismatch):
         return False
     if isinstance(exc, TransportError) and not isinstance(exc, GatewayError):
-        if _find_in_chain(exc, ssl.SSLCertVerificationError) is not None:
+        if find_in_chain(exc, ssl.SSLCertVerificationError) is not None:
             return False
         cause = exc.__cause__
         if isinstance(cause, httpx.HTTPError) and not is_transient(cause):
@@ -299,24 +345,108 @@ def is_transient_read_error(exc: BaseException) -> bool:
     return is_transient(exc)
 
 
+# ---------------------------------------------------------------------------- calls
+
+
+class Parser(Protocol[T_co]):
+    """Reads the 2xx answer of a call; ``operation`` names the call in errors."""
+
+    def __call__(self, response: httpx.Response, *, operation: str) -> T_co: ...
+
+
+@dataclass(frozen=True, repr=False)
+class Call(Generic[ChannelT, T]):
+    """One request, described without I/O: the channel it goes on, the generated module's
+    ``_get_kwargs(...)``, the operation it is (for errors) and how to read a 2xx answer.
+
+    ``secrets`` are the call's own strings to redact from faults (a host or PSC password);
+    the connection adds its user's password when it sends the call.
+    """
+
+    channel: ChannelT
+    request: Mapping[str, Any]
+    operation: str
+    parse: Parser[T]
+    _: KW_ONLY
+    secrets: tuple[str, ...] = ()
+    #: False for the calls that must not carry a session (login).
+    authenticated: bool = True
+    auth: httpx.Auth | None = None
+    #: An idempotent status read: 502/503/504 always become a (retryable) GatewayError.
+    read: bool = False
+
+    def result(self, response: httpx.Response) -> T:
+        """The parsed 2xx ``response`` to this call."""
+        return self.parse(response, operation=self.operation)
+
+    def __repr__(self) -> str:  # the request may hold a password: never show it
+        return f"Call({self.operation!r} on {self.channel.base_url})"
+
+
 # ---------------------------------------------------------------------------- channels
 
 
-class _ChannelBase:
-    """One base URL of one surface (e.g. ``https://vc/sdk/vim25/8.0.3.0/sms``)."""
+class GeneratedClient(Protocol):
+    """What the overlay uses of a generated ``AuthenticatedClient``."""
+
+    token: str
+
+    def set_httpx_client(self, client: httpx.Client) -> Self: ...
+
+    def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self: ...
+
+
+class Channel(Generic[ClientT]):
+    """One base URL of one surface (e.g. ``https://vc/sdk/vim25/8.0.3.0/sms``): an anonymous
+    and an authenticated httpx client on one transport, and all of sending a :class:`Call`
+    but the I/O itself.
+
+    The anonymous client serves calls that must not carry a session (login); the
+    authenticated one carries the session header and backs the generated client.
+    """
+
+    anonymous: ClientT
+    authenticated: ClientT
 
     def __init__(self, *, surface: Surface, base_url: str, header: str) -> None:
         self.surface: Surface = surface
         self.base_url = base_url
         self.header = header
 
+    def set_token(self, token: str | None) -> None:
+        """Send ``token`` in the session header from now on (None: send none)."""
+        if token is None:
+            self.authenticated.headers.pop(self.header, None)
+        else:
+            self.authenticated.headers[self.header] = token
 
-class SyncChannel(_ChannelBase):
-    """Blocking channel: an anonymous and an authenticated httpx client on one transport.
+    def bind(self, client: GeneratedT) -> GeneratedT:
+        """Make the generated ``client`` send on this channel's authenticated httpx client."""
+        raise NotImplementedError
 
-    The anonymous client serves calls that must not carry a session (login); the
-    authenticated one carries the session header and backs the generated client.
-    """
+    def _prepare(self, call: Call[Any, Any]) -> tuple[ClientT, dict[str, Any]]:
+        """The httpx client for ``call`` and the arguments of its ``request``."""
+        kwargs = dict(call.request)
+        if call.auth is not None:
+            kwargs["auth"] = call.auth
+        return (self.authenticated if call.authenticated else self.anonymous), kwargs
+
+    def _unreachable(self, exc: Exception, call: Call[Any, Any]) -> TransportError:
+        return transport_failure(exc, operation=call.operation, server=self.base_url)
+
+    def _checked(
+        self, response: httpx.Response, call: Call[Any, Any], secrets: Sequence[str]
+    ) -> httpx.Response:
+        """``response`` if it is a 2xx; else raise the decoded error."""
+        if response.is_success:
+            return response
+        raise decode_failure(
+            self.surface, response, operation=call.operation, secrets=secrets, read=call.read
+        )
+
+
+class SyncChannel(Channel[httpx.Client]):
+    """Blocking channel."""
 
     def __init__(
         self,
@@ -332,37 +462,18 @@ class SyncChannel(_ChannelBase):
         self.anonymous = httpx.Client(base_url=base_url, transport=transport, timeout=timeout)
         self.authenticated = httpx.Client(base_url=base_url, transport=transport, timeout=timeout)
 
-    def set_token(self, token: str | None) -> None:
-        """Send ``token`` in the session header from now on (None: send none)."""
-        if token is None:
-            self.authenticated.headers.pop(self.header, None)
-        else:
-            self.authenticated.headers[self.header] = token
+    def bind(self, client: GeneratedT) -> GeneratedT:
+        return client.set_httpx_client(self.authenticated)
 
-    def send(
-        self,
-        request: Mapping[str, Any],
-        *,
-        operation: str,
-        secrets: Sequence[str],
-        authenticated: bool = True,
-        auth: httpx.Auth | None = None,
-        read: bool = False,
-    ) -> httpx.Response:
-        """Send one request (never retried); return a 2xx response or raise the decoded error."""
-        http = self.authenticated if authenticated else self.anonymous
-        kwargs = dict(request)
-        if auth is not None:
-            kwargs["auth"] = auth
+    def send(self, call: Call[Any, Any], *, secrets: Sequence[str]) -> httpx.Response:
+        """Send ``call`` once (never retried); return a 2xx response or raise the decoded
+        error, with ``secrets`` redacted."""
+        http, kwargs = self._prepare(call)
         try:
             response = http.request(**kwargs)
         except httpx.HTTPError as exc:
-            raise transport_failure(exc, operation=operation, server=self.base_url) from exc
-        if response.is_success:
-            return response
-        raise decode_failure(
-            self.surface, response, operation=operation, secrets=secrets, read=read
-        )
+            raise self._unreachable(exc, call) from exc
+        return self._checked(response, call, secrets)
 
     def close(self) -> None:
         """Close both clients (and so the shared transport)."""
@@ -370,7 +481,7 @@ class SyncChannel(_ChannelBase):
         self.anonymous.close()
 
 
-class AsyncChannel(_ChannelBase):
+class AsyncChannel(Channel[httpx.AsyncClient]):
     """The asyncio twin of :class:`SyncChannel`."""
 
     def __init__(
@@ -388,39 +499,19 @@ class AsyncChannel(_ChannelBase):
             base_url=base_url, transport=transport, timeout=timeout
         )
 
-    def set_token(self, token: str | None) -> None:
-        """Send ``token`` in the session header from now on (None: send none)."""
-        if token is None:
-            self.authenticated.headers.pop(self.header, None)
-        else:
-            self.authenticated.headers[self.header] = token
+    def bind(self, client: GeneratedT) -> GeneratedT:
+        return client.set_async_httpx_client(self.authenticated)
 
-    async def send(
-        self,
-        request: Mapping[str, Any],
-        *,
-        operation: str,
-        secrets: Sequence[str],
-        authenticated: bool = True,
-        auth: httpx.Auth | None = None,
-        read: bool = False,
-    ) -> httpx.Response:
-        """Send one request (never retried); return a 2xx response or raise the decoded error."""
-        http = self.authenticated if authenticated else self.anonymous
-        kwargs = dict(request)
-        if auth is not None:
-            kwargs["auth"] = auth
+    async def send(self, call: Call[Any, Any], *, secrets: Sequence[str]) -> httpx.Response:
+        """Send ``call`` once (never retried); see :meth:`SyncChannel.send`."""
+        http, kwargs = self._prepare(call)
         try:
             response = await http.request(**kwargs)
         except httpx.HTTPError as exc:
-            raise transport_failure(exc, operation=operation, server=self.base_url) from exc
+            raise self._unreachable(exc, call) from exc
         except ssl.SSLError as exc:  # a handshake error anyio did not wrap
-            raise transport_failure(exc, operation=operation, server=self.base_url) from exc
-        if response.is_success:
-            return response
-        raise decode_failure(
-            self.surface, response, operation=operation, secrets=secrets, read=read
-        )
+            raise self._unreachable(exc, call) from exc
+        return self._checked(response, call, secrets)
 
     async def aclose(self) -> None:
         """Close both clients (and so the shared transport)."""

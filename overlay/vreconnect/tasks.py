@@ -124,6 +124,20 @@ def _unknown_state(kind: str, state: object) -> TaskState:
     return TaskState.RUNNING
 
 
+def _state(
+    data: Mapping[str, Any], key: str, states: Mapping[str, TaskState], kind: str
+) -> TaskState:
+    """The TaskState of the wire state ``data[key]`` (unknown states: RUNNING)."""
+    raw_state = data.get(key)
+    state = states.get(raw_state) if isinstance(raw_state, str) else None
+    return _unknown_state(kind, raw_state) if state is None else state
+
+
+def _failure(fault: faults.Fault, task_id: str) -> tuple[BaseException, str]:
+    """The ``error`` (the fault, ``task_id`` set) and ``message`` of a failed task's status."""
+    return fault.with_task(task_id), _first_message(fault)
+
+
 _VIM_STATES = {
     "queued": TaskState.QUEUED,
     "running": TaskState.RUNNING,
@@ -149,10 +163,7 @@ def vim_task_status(
     """
     read_op = "GetTaskInfo" if kind == "vim25" else "QuerySmsTaskInfo"
     data = _require_mapping(info, operation=read_op)
-    raw_state = data.get("state")
-    state = _VIM_STATES.get(raw_state) if isinstance(raw_state, str) else None
-    if state is None:
-        state = _unknown_state(kind, raw_state)
+    state = _state(data, "state", _VIM_STATES, kind)
     name = data.get("name")
     op = operation or (name if isinstance(name, str) else None)
     error: BaseException | None = None
@@ -161,8 +172,7 @@ def vim_task_status(
         state = TaskState.CANCELLED
     if state is TaskState.FAILED:
         fault = faults.decode_vim_fault(data.get("error"), operation=op, secrets=secrets)
-        error = fault.with_task(task_id)
-        message = _first_message(fault)
+        error, message = _failure(fault, task_id)
     return TaskStatus(
         task_id=task_id,
         kind=kind,
@@ -222,10 +232,7 @@ def cis_task_status(
     ``completed / total`` in percent; ``error`` is the decoded vAPI standard error.
     """
     data = _require_mapping(info, operation="cis_tasks_get")
-    raw_state = data.get("status")
-    state = _CIS_STATES.get(raw_state) if isinstance(raw_state, str) else None
-    if state is None:
-        state = _unknown_state("cis", raw_state)
+    state = _state(data, "status", _CIS_STATES, "cis")
     progress: int | None = None
     message: str | None = None
     raw_progress = data.get("progress")
@@ -234,7 +241,7 @@ def cis_task_status(
         if isinstance(total, int) and isinstance(completed, int) and total > 0:
             progress = _progress(completed * 100 // total)
         message = _localized(raw_progress.get("message"))
-    if raw_state == "BLOCKED":
+    if data.get("status") == "BLOCKED":
         message = message or "blocked"
     error: BaseException | None = None
     if state is TaskState.FAILED:
@@ -244,8 +251,7 @@ def cis_task_status(
         fault = faults.decode_vapi_error(
             data.get("error"), status=None, operation=op, secrets=secrets
         )
-        error = fault.with_task(task_id)
-        message = _first_message(fault)
+        error, message = _failure(fault, task_id)
     elif state is TaskState.SUCCEEDED:
         progress = 100
     return TaskStatus(
@@ -280,18 +286,14 @@ def vr_task_status(
 ) -> TaskStatus:
     """Adapt a vSphere Replication task (``GET /tasks/{task_id}``); ERROR decodes to VrError."""
     data = _require_mapping(info, operation="get_task")
-    raw_state = data.get("status")
-    state = _VR_STATES.get(raw_state) if isinstance(raw_state, str) else None
-    if state is None:
-        state = _unknown_state("vr", raw_state)
+    state = _state(data, "status", _VR_STATES, "vr")
     error: BaseException | None = None
     message: str | None = None
     if state is TaskState.FAILED:
         fault = faults.decode_vr_error(
             data.get("error"), status=None, operation=operation, secrets=secrets
         )
-        error = fault.with_task(task_id)
-        message = _first_message(fault)
+        error, message = _failure(fault, task_id)
     return TaskStatus(
         task_id=task_id,
         kind="vr",
@@ -427,6 +429,13 @@ class _TaskBase:
     def _secret_strings(self) -> tuple[str, ...]:
         return tuple(s.reveal() for s in self._secrets)
 
+    def _continue_on(self, replacement: str, exc: faults.Fault, relay: _ProgressRelay) -> None:
+        """Follow ``replacement``, the task the retry hook started after ``exc`` ended this one."""
+        logger.info("task %s replaced by %s after %s", self._id, replacement, exc.type_name)
+        relay.continue_with_new_task()
+        self._id = replacement
+        self._last = None
+
     def __repr__(self) -> str:
         state = self._last.state.value if self._last is not None else "unread"
         op = f", operation={self._operation!r}" if self._operation else ""
@@ -500,12 +509,7 @@ class SyncTask(_TaskBase):
                     replacement = hook(exc) if hook is not None and exc.task_id else None
                     if replacement is None:
                         raise
-                    logger.info(
-                        "task %s replaced by %s after %s", self._id, replacement, exc.type_name
-                    )
-                    relay.continue_with_new_task()
-                    self._id = replacement
-                    self._last = None
+                    self._continue_on(replacement, exc, relay)
         finally:
             relay.finish()
 
@@ -593,12 +597,7 @@ class AsyncTask(_TaskBase):
                     replacement = await hook(exc) if hook is not None and exc.task_id else None
                     if replacement is None:
                         raise
-                    logger.info(
-                        "task %s replaced by %s after %s", self._id, replacement, exc.type_name
-                    )
-                    relay.continue_with_new_task()
-                    self._id = replacement
-                    self._last = None
+                    self._continue_on(replacement, exc, relay)
         finally:
             relay.finish()
 

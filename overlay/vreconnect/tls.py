@@ -26,7 +26,7 @@ import os
 import ssl
 import threading
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from vreconnect.errors import TransportError
 
@@ -42,6 +42,7 @@ logger = logging.getLogger("vreconnect.tls")
 
 TLSMode = Literal["verify", "ca_bundle", "pinned", "insecure"]
 Algorithm = Literal["sha1", "sha256"]
+E = TypeVar("E", bound=BaseException)
 
 # Digest length -> algorithm: a thumbprint's length says which hash it is.
 _ALGORITHM_BY_LENGTH: dict[int, Algorithm] = {20: "sha1", 32: "sha256"}
@@ -329,13 +330,18 @@ class TLSConfig:
         return f"TLSConfig.{self.mode}()"
 
 
-def find_pin_mismatch(exc: BaseException) -> _PinMismatchError | None:
-    """The pin mismatch behind ``exc`` (searching its cause/context chain), if any."""
+def find_in_chain(exc: BaseException, kind: type[E]) -> E | None:
+    """The first ``kind`` exception in ``exc``'s cause/context chain (``exc`` included)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
-        if isinstance(current, _PinMismatchError):
+        if isinstance(current, kind):
             return current
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return None
+
+
+def find_pin_mismatch(exc: BaseException) -> _PinMismatchError | None:
+    """The pin mismatch behind ``exc`` (searching its cause/context chain), if any."""
+    return find_in_chain(exc, _PinMismatchError)

@@ -19,21 +19,30 @@ client on the same session.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from vreconnect._connection import AsyncConnection, SyncConnection
+from vreconnect._connection import (
+    AsyncConnection,
+    SyncConnection,
+    TaskReader,
+    TransportT,
+    _ConnectionCore,
+)
 from vreconnect._http import (
-    Secret,
+    AsyncChannel,
+    Call,
+    ChannelT,
+    SyncChannel,
     UnexpectedResponse,
+    ignore,
     json_body,
-    parse_retry_after,
+    model_parser,
 )
 from vreconnect.tasks import AsyncCisTask, CisTask, TaskKind, cis_task_status
 from vreconnect.tls import TLSConfig
-from vreconnect.waiting import TaskStatus
 from vreconnect_generated.clients.vcenter.api.session import (
     cis_session_create,
     cis_session_delete,
@@ -144,14 +153,7 @@ def _string_value(response: httpx.Response, *, operation: str) -> str:
     return value
 
 
-def _cluster_info(response: httpx.Response) -> ClusterInfo:
-    value = _value(response, operation="vcha_cluster_get")
-    try:
-        return ClusterInfo.from_dict(value)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise UnexpectedResponse(
-            response.status_code, operation="vcha_cluster_get", detail=f"cannot parse: {exc}"
-        ) from None
+_cluster_info = model_parser(ClusterInfo.from_dict, _value)
 
 
 def _redeploy_request(spec: RedeploySpec) -> dict[str, Any]:
@@ -165,27 +167,8 @@ def _cluster_request(partial: bool | None) -> dict[str, Any]:
     return vcha_cluster_get._get_kwargs(body=body, action="get")
 
 
-def _check_id(value: str, what: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{what} must be a non-empty string")
-    return value
-
-
-class _RestShared:
-    _url: str
-    _user: str
-    _password: Secret
-
-    def _basic_auth(self) -> httpx.BasicAuth:
-        return httpx.BasicAuth(self._user, self._password.reveal())
-
-
-class VCenterRest(SyncConnection, _RestShared):
-    """A vCenter Server over the vSphere Automation REST API (``{url}/rest``).
-
-    Same constructor conventions as :class:`~vreconnect.VCenter` (``url`` is the server root,
-    ``tls``, ``timeout``, ``transport``); a context manager; the first call logs in if needed.
-    """
+class _RestBase(_ConnectionCore[TransportT, ChannelT]):
+    """Everything of :class:`VCenterRest` and :class:`AsyncVCenterRest` but the I/O."""
 
     def __init__(
         self,
@@ -195,68 +178,47 @@ class VCenterRest(SyncConnection, _RestShared):
         *,
         tls: TLSConfig = TLSConfig.verify(),  # noqa: B008 - frozen, safe to share
         timeout: float | None = 30.0,
-        transport: httpx.BaseTransport | None = None,
+        transport: TransportT | None = None,
     ) -> None:
         super().__init__(url, user, password, tls=tls, timeout=timeout, transport=transport)
         self._rest_url = f"{self._url}/rest"
         self._rest = self._channel("vcenter", self._rest_url, SESSION_HEADER)
-        self.client: RestClient = RestClient(
-            base_url=self._rest_url,
-            token="",
-            prefix="",
-            auth_header_name=SESSION_HEADER,
-            verify_ssl=self._ssl_context,
-            timeout=self._timeout,
-        ).set_httpx_client(self._rest.authenticated)
+        self.client: RestClient = self._generated_client(RestClient, self._rest)
         """The generated vSphere Automation client, on this connection's session."""
+        self._task_readers = {
+            "cis": TaskReader(
+                self._rest, cis_tasks_get._get_kwargs, "cis_tasks_get", cis_task_status, _value
+            )
+        }
 
-    def _on_token(self, token: str | None) -> None:
-        self.client.token = token or ""
+    def _login_call(self) -> Call[ChannelT, str]:
+        request = cis_session_create._get_kwargs()
+        return self._basic_login_call(self._rest, request, "cis_session_create", _string_value)
 
-    def _login(self) -> str:
-        response = self._rest.send(
-            cis_session_create._get_kwargs(),
-            operation="cis_session_create",
-            secrets=self._secrets(),
-            authenticated=False,
-            auth=self._basic_auth(),
-        )
-        return _string_value(response, operation="cis_session_create")
+    def _logout_call(self) -> Call[ChannelT, None]:
+        return Call(self._rest, cis_session_delete._get_kwargs(), "cis_session_delete", ignore)
 
-    def _logout(self) -> None:
-        self._rest.send(
-            cis_session_delete._get_kwargs(),
-            operation="cis_session_delete",
-            secrets=self._secrets(),
-        )
-
-    def _read_task_status(
-        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
-    ) -> TaskStatus:
-        if kind != "cis":
-            raise ValueError(f"a VCenterRest follows cis tasks, not {kind!r}")
-        self._ensure_session()
-        all_secrets = self._secrets(*secrets)
-        response = self._rest.send(
-            cis_tasks_get._get_kwargs(task_id),
-            operation="cis_tasks_get",
-            secrets=all_secrets,
-            read=True,
-        )
-        return cis_task_status(
-            task_id,
-            _value(response, operation="cis_tasks_get"),
-            operation=operation,
-            secrets=all_secrets,
-            retry_after=parse_retry_after(response.headers.get("retry-after")),
-        )
-
-    def _cancel_task(self, kind: TaskKind, task_id: str) -> None:
+    def _cancel_call(self, kind: TaskKind, task_id: str) -> Call[ChannelT, None]:
         raise ValueError("the vSphere Automation REST surface used here has no task cancel")
+
+    def _redeploy_call(self, spec: RedeploySpec) -> Call[ChannelT, str]:
+        request = _redeploy_request(spec)
+        return Call(self._rest, request, _REDEPLOY, _string_value, secrets=_spec_secrets(spec))
+
+    def _cluster_call(self, partial: bool | None) -> Call[ChannelT, ClusterInfo]:
+        return Call(self._rest, _cluster_request(partial), "vcha_cluster_get", _cluster_info)
+
+
+class VCenterRest(SyncConnection, _RestBase[httpx.BaseTransport, SyncChannel]):
+    """A vCenter Server over the vSphere Automation REST API (``{url}/rest``).
+
+    Same constructor conventions as :class:`~vreconnect.VCenter` (``url`` is the server root,
+    ``tls``, ``timeout``, ``transport``); a context manager; the first call logs in if needed.
+    """
 
     def task(self, task_id: str, *, operation: str | None = None) -> CisTask:
         """A handle on an existing cis task (e.g. to resume after a TaskTimeout)."""
-        return CisTask(self, _check_id(task_id, "task_id"), operation=operation)
+        return CisTask(self, task_id, operation=operation)
 
     def redeploy_vcha_passive(
         self,
@@ -294,116 +256,40 @@ class VCenterRest(SyncConnection, _RestShared):
         certificate_info), ``Unauthenticated``, ``Unauthorized`` (Global.VCServer),
         ``vapi.Error``. From ``wait()``: the vAPI error the task failed with.
         """
-        redeploy = _redeploy_spec(
-            spec,
-            name=name,
-            folder=folder,
-            host=host,
-            resource_pool=resource_pool,
-            datastore=datastore,
-            ha_network=ha_network,
-            ha_network_type=ha_network_type,
-            management_network=management_network,
-            management_network_type=management_network_type,
-            active_hostname=active_hostname,
-            active_port=active_port,
-            active_ssl_thumbprint=active_ssl_thumbprint,
-            active_username=active_username,
-            active_password=active_password,
-            ha_ip=ha_ip,
-            failover_ip=failover_ip,
+        call = self._redeploy_call(
+            _redeploy_spec(
+                spec,
+                name=name,
+                folder=folder,
+                host=host,
+                resource_pool=resource_pool,
+                datastore=datastore,
+                ha_network=ha_network,
+                ha_network_type=ha_network_type,
+                management_network=management_network,
+                management_network_type=management_network_type,
+                active_hostname=active_hostname,
+                active_port=active_port,
+                active_ssl_thumbprint=active_ssl_thumbprint,
+                active_username=active_username,
+                active_password=active_password,
+                ha_ip=ha_ip,
+                failover_ip=failover_ip,
+            )
         )
-        self._ensure_session()
-        secrets = _spec_secrets(redeploy)
-        response = self._rest.send(
-            _redeploy_request(redeploy), operation=_REDEPLOY, secrets=self._secrets(*secrets)
-        )
-        task_id = _string_value(response, operation=_REDEPLOY)
-        return CisTask(self, task_id, operation=_REDEPLOY, secrets=secrets)
+        return CisTask(self, self._start(call), operation=_REDEPLOY, secrets=call.secrets)
 
     def vcha_cluster(self, *, partial: bool | None = None) -> ClusterInfo:
         """The VCHA cluster's configuration and health (``?action=get``)."""
-        response = self._read(
-            lambda: self._rest.send(
-                _cluster_request(partial), operation="vcha_cluster_get", secrets=self._secrets()
-            )
-        )
-        return _cluster_info(response)
+        return self._fetch(self._cluster_call(partial))
 
 
-class AsyncVCenterRest(AsyncConnection, _RestShared):
+class AsyncVCenterRest(AsyncConnection, _RestBase[httpx.AsyncBaseTransport, AsyncChannel]):
     """The asyncio twin of :class:`VCenterRest` (``transport`` is an ``httpx.AsyncBaseTransport``)."""
-
-    def __init__(
-        self,
-        url: str,
-        user: str,
-        password: str,
-        *,
-        tls: TLSConfig = TLSConfig.verify(),  # noqa: B008 - frozen, safe to share
-        timeout: float | None = 30.0,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(url, user, password, tls=tls, timeout=timeout, transport=transport)
-        self._rest_url = f"{self._url}/rest"
-        self._rest = self._channel("vcenter", self._rest_url, SESSION_HEADER)
-        self.client: RestClient = RestClient(
-            base_url=self._rest_url,
-            token="",
-            prefix="",
-            auth_header_name=SESSION_HEADER,
-            verify_ssl=self._ssl_context,
-            timeout=self._timeout,
-        ).set_async_httpx_client(self._rest.authenticated)
-        """The generated vSphere Automation client, on this connection's session."""
-
-    def _on_token(self, token: str | None) -> None:
-        self.client.token = token or ""
-
-    async def _login(self) -> str:
-        response = await self._rest.send(
-            cis_session_create._get_kwargs(),
-            operation="cis_session_create",
-            secrets=self._secrets(),
-            authenticated=False,
-            auth=self._basic_auth(),
-        )
-        return _string_value(response, operation="cis_session_create")
-
-    async def _logout(self) -> None:
-        await self._rest.send(
-            cis_session_delete._get_kwargs(),
-            operation="cis_session_delete",
-            secrets=self._secrets(),
-        )
-
-    async def _read_task_status(
-        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
-    ) -> TaskStatus:
-        if kind != "cis":
-            raise ValueError(f"an AsyncVCenterRest follows cis tasks, not {kind!r}")
-        await self._ensure_session()
-        all_secrets = self._secrets(*secrets)
-        response = await self._rest.send(
-            cis_tasks_get._get_kwargs(task_id),
-            operation="cis_tasks_get",
-            secrets=all_secrets,
-            read=True,
-        )
-        return cis_task_status(
-            task_id,
-            _value(response, operation="cis_tasks_get"),
-            operation=operation,
-            secrets=all_secrets,
-            retry_after=parse_retry_after(response.headers.get("retry-after")),
-        )
-
-    async def _cancel_task(self, kind: TaskKind, task_id: str) -> None:
-        raise ValueError("the vSphere Automation REST surface used here has no task cancel")
 
     def task(self, task_id: str, *, operation: str | None = None) -> AsyncCisTask:
         """A handle on an existing cis task (e.g. to resume after a TaskTimeout)."""
-        return AsyncCisTask(self, _check_id(task_id, "task_id"), operation=operation)
+        return AsyncCisTask(self, task_id, operation=operation)
 
     async def redeploy_vcha_passive(
         self,
@@ -427,39 +313,31 @@ class AsyncVCenterRest(AsyncConnection, _RestShared):
         failover_ip: IpSpec | None = None,
     ) -> AsyncCisTask:
         """Redeploy the VCHA passive node; see :meth:`VCenterRest.redeploy_vcha_passive`."""
-        redeploy = _redeploy_spec(
-            spec,
-            name=name,
-            folder=folder,
-            host=host,
-            resource_pool=resource_pool,
-            datastore=datastore,
-            ha_network=ha_network,
-            ha_network_type=ha_network_type,
-            management_network=management_network,
-            management_network_type=management_network_type,
-            active_hostname=active_hostname,
-            active_port=active_port,
-            active_ssl_thumbprint=active_ssl_thumbprint,
-            active_username=active_username,
-            active_password=active_password,
-            ha_ip=ha_ip,
-            failover_ip=failover_ip,
+        call = self._redeploy_call(
+            _redeploy_spec(
+                spec,
+                name=name,
+                folder=folder,
+                host=host,
+                resource_pool=resource_pool,
+                datastore=datastore,
+                ha_network=ha_network,
+                ha_network_type=ha_network_type,
+                management_network=management_network,
+                management_network_type=management_network_type,
+                active_hostname=active_hostname,
+                active_port=active_port,
+                active_ssl_thumbprint=active_ssl_thumbprint,
+                active_username=active_username,
+                active_password=active_password,
+                ha_ip=ha_ip,
+                failover_ip=failover_ip,
+            )
         )
-        await self._ensure_session()
-        secrets = _spec_secrets(redeploy)
-        response = await self._rest.send(
-            _redeploy_request(redeploy), operation=_REDEPLOY, secrets=self._secrets(*secrets)
+        return AsyncCisTask(
+            self, await self._start(call), operation=_REDEPLOY, secrets=call.secrets
         )
-        task_id = _string_value(response, operation=_REDEPLOY)
-        return AsyncCisTask(self, task_id, operation=_REDEPLOY, secrets=secrets)
 
     async def vcha_cluster(self, *, partial: bool | None = None) -> ClusterInfo:
         """The VCHA cluster's configuration and health (``?action=get``)."""
-
-        async def read() -> httpx.Response:
-            return await self._rest.send(
-                _cluster_request(partial), operation="vcha_cluster_get", secrets=self._secrets()
-            )
-
-        return _cluster_info(await self._read(read))
+        return await self._fetch(self._cluster_call(partial))

@@ -28,14 +28,32 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 import httpx
 
 from vreconnect import faults
-from vreconnect._connection import AsyncConnection, SyncConnection
-from vreconnect._http import Secret, UnexpectedResponse, json_body, parse_retry_after
+from vreconnect._connection import (
+    AsyncConnection,
+    SyncConnection,
+    TaskReader,
+    TransportT,
+    _ConnectionCore,
+)
+from vreconnect._http import (
+    AsyncChannel,
+    Call,
+    ChannelT,
+    Parser,
+    SyncChannel,
+    UnexpectedResponse,
+    check_id,
+    ignore,
+    json_body,
+    model_parser,
+    string_field,
+)
 from vreconnect.faults import SSLVerifyFault
 from vreconnect.tasks import (
     AsyncSmsTask,
@@ -47,7 +65,6 @@ from vreconnect.tasks import (
     vim_task_status,
 )
 from vreconnect.tls import TLSConfig
-from vreconnect.waiting import TaskStatus
 from vreconnect_generated.clients.sms.api.sms_task import query_sms_task_info
 from vreconnect_generated.clients.sms.api.vasa_provider import (
     query_provider_info,
@@ -82,6 +99,9 @@ __all__ = ["DEFAULT_RELEASE", "SESSION_HEADER", "AcceptThumbprint", "AsyncVCente
 SESSION_HEADER = "vmware-api-session-id"
 DEFAULT_RELEASE = "8.0.3.0"
 _RELEASE_RE = re.compile(r"^\d+(\.\d+){1,3}$")
+_RECONNECT = "ReconnectHost_Task"
+
+M = TypeVar("M")
 
 #: Shown the SSLVerifyFault of a host whose certificate is not trusted; returns True to accept
 #: the certificate's thumbprint (trust on first use).
@@ -194,13 +214,30 @@ def _call_secrets(body: ReconnectHostRequestType) -> tuple[str, ...]:
 
 
 def _task_id(response: httpx.Response, *, operation: str) -> str:
-    body = json_body(response, operation=operation)
-    value = body.get("value") if isinstance(body, Mapping) else None
-    if not isinstance(value, str) or not value:
+    return string_field(
+        response, "value", operation=operation, detail="no task reference in the answer"
+    )
+
+
+def _connection_state(response: httpx.Response, *, operation: str) -> str:
+    runtime = json_body(response, operation=operation)
+    state = runtime.get("connectionState") if isinstance(runtime, Mapping) else None
+    if not isinstance(state, str):
         raise UnexpectedResponse(
-            response.status_code, operation=operation, detail="no task reference in the answer"
+            response.status_code,
+            operation=operation,
+            detail="no connectionState in HostRuntimeInfo",
         )
-    return value
+    return state
+
+
+def _session_from(response: httpx.Response, *, operation: str) -> str:
+    token = response.headers.get(SESSION_HEADER)
+    if not isinstance(token, str) or not token:
+        raise UnexpectedResponse(
+            response.status_code, operation=operation, detail=f"no {SESSION_HEADER} header"
+        )
+    return token
 
 
 def _check_release(release: str) -> str:
@@ -209,26 +246,43 @@ def _check_release(release: str) -> str:
     return release
 
 
-def _check_id(value: str, what: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{what} must be a non-empty string")
-    return value
+class _VCenterBase(_ConnectionCore[TransportT, ChannelT]):
+    """Everything of :class:`VCenter` and :class:`AsyncVCenter` but the I/O: the
+    constructor, and the calls (requests and their parsers)."""
 
-
-class _VCenterShared:
-    """The parts of VCenter and AsyncVCenter that do no I/O."""
-
-    _url: str
-    _user: str
-    _password: Secret
-    _token: str | None
-
-    def _init_urls(self, release: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        user: str,
+        password: str,
+        *,
+        tls: TLSConfig = TLSConfig.verify(),  # noqa: B008 - frozen, safe to share
+        release: str = DEFAULT_RELEASE,
+        timeout: float | None = 30.0,
+        transport: TransportT | None = None,
+    ) -> None:
+        super().__init__(url, user, password, tls=tls, timeout=timeout, transport=transport)
         self._release = _check_release(release)
         self._vim_url = f"{self._url}/sdk/vim25/{self._release}"
         self._sms_url = f"{self._vim_url}/sms"
         self._session_manager = "SessionManager"
         self._about: Mapping[str, Any] | None = None
+        self._vim = self._channel("vim25", self._vim_url, SESSION_HEADER)
+        self._sms = self._channel("sms", self._sms_url, SESSION_HEADER)
+        self.client: VimClient = self._generated_client(VimClient, self._vim)
+        """The generated vim25 client, on this connection's session (``asyncio_*`` calls on
+        an AsyncVCenter)."""
+        self.sms_client: SmsClient = self._generated_client(SmsClient, self._sms)
+        """The generated SMS client, on this connection's session (``asyncio_*`` calls on an
+        AsyncVCenter)."""
+        self._task_readers = {
+            "vim25": TaskReader(
+                self._vim, get_task_info._get_kwargs, "GetTaskInfo", vim_task_status
+            ),
+            "sms": TaskReader(
+                self._sms, query_sms_task_info._get_kwargs, "QuerySmsTaskInfo", sms_task_status
+            ),
+        }
 
     @property
     def release(self) -> str:
@@ -240,12 +294,17 @@ class _VCenterShared:
         """The server's ``AboutInfo`` (name, version, build, apiVersion...), once logged in."""
         return self._about
 
-    def _login_request(self) -> dict[str, Any]:
-        body = LoginRequestType(user_name=self._user, password=self._password.reveal())
-        return login._get_kwargs(self._session_manager, body=body)
+    # -- session ------------------------------------------------------------------------------
 
-    def _read_content(self, response: httpx.Response) -> None:
-        content = json_body(response, operation="GetServiceInstanceContent")
+    def _content_call(self) -> Call[ChannelT, None]:
+        """The anonymous ServiceContent read that precedes the login."""
+        request = get_service_instance_content._get_kwargs("ServiceInstance")
+        return Call(
+            self._vim, request, "GetServiceInstanceContent", self._read_content, authenticated=False
+        )
+
+    def _read_content(self, response: httpx.Response, *, operation: str) -> None:
+        content = json_body(response, operation=operation)
         if isinstance(content, Mapping):
             manager = content.get("sessionManager")
             value = manager.get("value") if isinstance(manager, Mapping) else None
@@ -254,42 +313,52 @@ class _VCenterShared:
             about = content.get("about")
             self._about = about if isinstance(about, Mapping) else None
 
-    @staticmethod
-    def _session_from(response: httpx.Response) -> str:
-        token = response.headers.get(SESSION_HEADER)
-        if not isinstance(token, str) or not token:
-            raise UnexpectedResponse(
-                response.status_code, operation="Login", detail=f"no {SESSION_HEADER} header"
-            )
-        return token
+    def _login_call(self) -> Call[ChannelT, str]:
+        body = LoginRequestType(user_name=self._user, password=self._password.reveal())
+        request = login._get_kwargs(self._session_manager, body=body)
+        return Call(self._vim, request, "Login", _session_from, authenticated=False)
 
-    @staticmethod
-    def _connection_state(response: httpx.Response) -> str:
-        runtime = json_body(response, operation="GetHostSystemRuntime")
-        state = runtime.get("connectionState") if isinstance(runtime, Mapping) else None
-        if not isinstance(state, str):
-            raise UnexpectedResponse(
-                response.status_code,
-                operation="GetHostSystemRuntime",
-                detail="no connectionState in HostRuntimeInfo",
-            )
-        return state
+    def _logout_call(self) -> Call[ChannelT, None]:
+        return Call(self._vim, logout._get_kwargs(self._session_manager), "Logout", ignore)
 
-    @staticmethod
-    def _parse_model(response: httpx.Response, model: Any, operation: str) -> Any:
-        data = json_body(response, operation=operation)
-        try:
-            return model.from_dict(data)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise UnexpectedResponse(
-                response.status_code, operation=operation, detail=f"cannot parse: {exc}"
-            ) from None
+    def _cancel_call(self, kind: TaskKind, task_id: str) -> Call[ChannelT, None]:
+        if kind != "vim25":
+            raise ValueError(f"only vim25 tasks can be cancelled, not {kind!r}")
+        return Call(self._vim, cancel_task._get_kwargs(task_id), "CancelTask", ignore)
+
+    # -- facade -------------------------------------------------------------------------------
+
+    def _reconnect_call(self, host_id: str, body: ReconnectHostRequestType) -> Call[ChannelT, str]:
+        request = reconnect_host_task._get_kwargs(host_id, body=body)
+        return Call(self._vim, request, _RECONNECT, _task_id, secrets=_call_secrets(body))
+
+    def _das_call(self, host_id: str) -> Call[ChannelT, str]:
+        request = reconfigure_host_for_das_task._get_kwargs(check_id(host_id, "host_id"))
+        return Call(self._vim, request, "ReconfigureHostForDAS_Task", _task_id)
+
+    def _disconnect_call(self, host_id: str) -> Call[ChannelT, str]:
+        request = disconnect_host_task._get_kwargs(check_id(host_id, "host_id"))
+        return Call(self._vim, request, "DisconnectHost_Task", _task_id)
+
+    def _runtime_call(self, host_id: str, parse: Parser[M]) -> Call[ChannelT, M]:
+        request = get_host_system_runtime._get_kwargs(check_id(host_id, "host_id"))
+        return Call(self._vim, request, "GetHostSystemRuntime", parse)
+
+    def _vasa_reconnect_call(self, provider_id: str) -> Call[ChannelT, str]:
+        request = vasa_provider_reconnect_task._get_kwargs(check_id(provider_id, "provider_id"))
+        return Call(self._sms, request, "VasaProviderReconnect_Task", _task_id)
+
+    def _provider_info_call(self, provider_id: str) -> Call[ChannelT, VasaProviderInfo]:
+        request = query_provider_info._get_kwargs(check_id(provider_id, "provider_id"))
+        return Call(
+            self._sms, request, "QueryProviderInfo", model_parser(VasaProviderInfo.from_dict)
+        )
 
 
 # ---------------------------------------------------------------------------- sync
 
 
-class VCenter(SyncConnection, _VCenterShared):
+class VCenter(SyncConnection, _VCenterBase[httpx.BaseTransport, SyncChannel]):
     """A vCenter Server over VI/JSON (vim25 + SMS): login, the facade, task handles.
 
     ``url`` is the server root (``https://vc.example.com``); the overlay adds
@@ -300,125 +369,19 @@ class VCenter(SyncConnection, _VCenterShared):
     the first call logs in if needed.
     """
 
-    def __init__(
-        self,
-        url: str,
-        user: str,
-        password: str,
-        *,
-        tls: TLSConfig = TLSConfig.verify(),  # noqa: B008 - frozen, safe to share
-        release: str = DEFAULT_RELEASE,
-        timeout: float | None = 30.0,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        super().__init__(url, user, password, tls=tls, timeout=timeout, transport=transport)
-        self._init_urls(release)
-        self._vim = self._channel("vim25", self._vim_url, SESSION_HEADER)
-        self._sms = self._channel("sms", self._sms_url, SESSION_HEADER)
-        self.client: VimClient = VimClient(
-            base_url=self._vim_url,
-            token="",
-            prefix="",
-            auth_header_name=SESSION_HEADER,
-            verify_ssl=self._ssl_context,
-            timeout=self._timeout,
-        ).set_httpx_client(self._vim.authenticated)
-        """The generated vim25 client, on this connection's session."""
-        self.sms_client: SmsClient = SmsClient(
-            base_url=self._sms_url,
-            token="",
-            prefix="",
-            auth_header_name=SESSION_HEADER,
-            verify_ssl=self._ssl_context,
-            timeout=self._timeout,
-        ).set_httpx_client(self._sms.authenticated)
-        """The generated SMS client, on this connection's session."""
-
-    def _on_token(self, token: str | None) -> None:
-        self.client.token = token or ""
-        self.sms_client.token = token or ""
-
     def _login(self) -> str:
-        self._read_content(
-            self._vim.send(
-                get_service_instance_content._get_kwargs("ServiceInstance"),
-                operation="GetServiceInstanceContent",
-                secrets=self._secrets(),
-                authenticated=False,
-            )
-        )
-        response = self._vim.send(
-            self._login_request(), operation="Login", secrets=self._secrets(), authenticated=False
-        )
-        return self._session_from(response)
-
-    def _logout(self) -> None:
-        self._vim.send(
-            logout._get_kwargs(self._session_manager), operation="Logout", secrets=self._secrets()
-        )
-
-    # -- task plumbing (SyncTaskBackend) ------------------------------------------------------
-
-    def _read_task_status(
-        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
-    ) -> TaskStatus:
-        self._ensure_session()
-        all_secrets = self._secrets(*secrets)
-        if kind == "vim25":
-            response = self._vim.send(
-                get_task_info._get_kwargs(task_id),
-                operation="GetTaskInfo",
-                secrets=all_secrets,
-                read=True,
-            )
-            return vim_task_status(
-                task_id,
-                json_body(response, operation="GetTaskInfo"),
-                operation=operation,
-                secrets=all_secrets,
-                retry_after=parse_retry_after(response.headers.get("retry-after")),
-            )
-        if kind == "sms":
-            response = self._sms.send(
-                query_sms_task_info._get_kwargs(task_id),
-                operation="QuerySmsTaskInfo",
-                secrets=all_secrets,
-                read=True,
-            )
-            return sms_task_status(
-                task_id,
-                json_body(response, operation="QuerySmsTaskInfo"),
-                operation=operation,
-                secrets=all_secrets,
-                retry_after=parse_retry_after(response.headers.get("retry-after")),
-            )
-        raise ValueError(f"a VCenter follows vim25 and sms tasks, not {kind!r}")
-
-    def _cancel_task(self, kind: TaskKind, task_id: str) -> None:
-        if kind != "vim25":
-            raise ValueError(f"only vim25 tasks can be cancelled, not {kind!r}")
-        self._ensure_session()
-        self._vim.send(
-            cancel_task._get_kwargs(task_id), operation="CancelTask", secrets=self._secrets()
-        )
+        self._send(self._content_call())
+        return super()._login()
 
     def task(self, task_id: str, *, operation: str | None = None) -> VimTask:
         """A handle on an existing vSphere Task (e.g. to resume after a TaskTimeout)."""
-        return VimTask(self, _check_id(task_id, "task_id"), operation=operation)
+        return VimTask(self, task_id, operation=operation)
 
     def sms_task(self, task_id: str, *, operation: str | None = None) -> SmsTask:
         """A handle on an existing SmsTask."""
-        return SmsTask(self, _check_id(task_id, "task_id"), operation=operation)
+        return SmsTask(self, task_id, operation=operation)
 
     # -- facade -------------------------------------------------------------------------------
-
-    def _start_reconnect(self, host_id: str, body: ReconnectHostRequestType) -> str:
-        response = self._vim.send(
-            reconnect_host_task._get_kwargs(host_id, body=body),
-            operation="ReconnectHost_Task",
-            secrets=self._secrets(*_call_secrets(body)),
-        )
-        return _task_id(response, operation="ReconnectHost_Task")
 
     def reconnect_host(
         self,
@@ -459,41 +422,44 @@ class VCenter(SyncConnection, _VCenterShared):
         ``wait()``: NoHost, InvalidLogin, SSLVerifyFault, AlreadyBeingManaged,
         NotEnoughLicenses, NotSupportedHost, HostConnectFault.
         """
-        _check_id(host_id, "host_id")
-        cnx = _connect_spec(
-            host_name=host_name,
-            port=port,
-            ssl_thumbprint=ssl_thumbprint,
-            user_name=user_name,
-            password=password,
-            force=force,
-            vm_folder=vm_folder,
-            vim_account_name=vim_account_name,
-            vim_account_password=vim_account_password,
-            management_ip=management_ip,
-            lockdown_mode=lockdown_mode,
-            host_gateway=host_gateway,
-            cnx_spec=cnx_spec,
+        check_id(host_id, "host_id")
+        body = _reconnect_body(
+            _connect_spec(
+                host_name=host_name,
+                port=port,
+                ssl_thumbprint=ssl_thumbprint,
+                user_name=user_name,
+                password=password,
+                force=force,
+                vm_folder=vm_folder,
+                vim_account_name=vim_account_name,
+                vim_account_password=vim_account_password,
+                management_ip=management_ip,
+                lockdown_mode=lockdown_mode,
+                host_gateway=host_gateway,
+                cnx_spec=cnx_spec,
+            ),
+            reconnect_spec,
+            sync_state,
         )
-        body = _reconnect_body(cnx, reconnect_spec, sync_state)
         self._ensure_session()
         secrets = _call_secrets(body)
         try:
-            task_id = self._start_reconnect(host_id, body)
+            task_id = self._send(self._reconnect_call(host_id, body))
         except SSLVerifyFault as fault:
             retry = self._accepted(body, fault, accept_thumbprint)
             if retry is None:
                 raise
-            task_id = self._start_reconnect(host_id, retry)
-            return VimTask(self, task_id, operation="ReconnectHost_Task", secrets=secrets)
-        handle = VimTask(self, task_id, operation="ReconnectHost_Task", secrets=secrets)
+            task_id = self._send(self._reconnect_call(host_id, retry))
+            return VimTask(self, task_id, operation=_RECONNECT, secrets=secrets)
+        handle = VimTask(self, task_id, operation=_RECONNECT, secrets=secrets)
         if accept_thumbprint is not None:
 
             def replace(fault: faults.Fault) -> str | None:
                 if not isinstance(fault, SSLVerifyFault):
                     return None
                 retry = self._accepted(body, fault, accept_thumbprint)
-                return None if retry is None else self._start_reconnect(host_id, retry)
+                return None if retry is None else self._send(self._reconnect_call(host_id, retry))
 
             handle._retry_hook = replace
         return handle
@@ -516,49 +482,22 @@ class VCenter(SyncConnection, _VCenterShared):
         Raises NotSupported (host not in an HA cluster), NoPermission, ... from the call;
         DasConfigFault (``reason``, ``output``, ``event``) from ``wait()``.
         """
-        _check_id(host_id, "host_id")
-        self._ensure_session()
-        response = self._vim.send(
-            reconfigure_host_for_das_task._get_kwargs(host_id),
-            operation="ReconfigureHostForDAS_Task",
-            secrets=self._secrets(),
-        )
-        task_id = _task_id(response, operation="ReconfigureHostForDAS_Task")
-        return VimTask(self, task_id, operation="ReconfigureHostForDAS_Task")
+        call = self._das_call(host_id)
+        return VimTask(self, self._start(call), operation=call.operation)
 
     def disconnect_host(self, host_id: str) -> VimTask:
         """Disconnect host ``host_id`` from vCenter: ``DisconnectHost_Task``."""
-        _check_id(host_id, "host_id")
-        self._ensure_session()
-        response = self._vim.send(
-            disconnect_host_task._get_kwargs(host_id),
-            operation="DisconnectHost_Task",
-            secrets=self._secrets(),
-        )
-        task_id = _task_id(response, operation="DisconnectHost_Task")
-        return VimTask(self, task_id, operation="DisconnectHost_Task")
-
-    def _runtime_response(self, host_id: str) -> httpx.Response:
-        return self._read(
-            lambda: self._vim.send(
-                get_host_system_runtime._get_kwargs(host_id),
-                operation="GetHostSystemRuntime",
-                secrets=self._secrets(),
-            )
-        )
+        call = self._disconnect_call(host_id)
+        return VimTask(self, self._start(call), operation=call.operation)
 
     def host_connection_state(self, host_id: str) -> str:
         """The host's ``runtime.connectionState``: ``connected``, ``disconnected`` or
         ``notResponding``."""
-        return self._connection_state(self._runtime_response(_check_id(host_id, "host_id")))
+        return self._fetch(self._runtime_call(host_id, _connection_state))
 
     def host_runtime(self, host_id: str) -> HostRuntimeInfo:
         """The host's ``runtime`` (HostRuntimeInfo, generated model)."""
-        response = self._runtime_response(_check_id(host_id, "host_id"))
-        result: HostRuntimeInfo = self._parse_model(
-            response, HostRuntimeInfo, "GetHostSystemRuntime"
-        )
-        return result
+        return self._fetch(self._runtime_call(host_id, model_parser(HostRuntimeInfo.from_dict)))
 
     def reconnect_vasa_provider(self, provider_id: str) -> SmsTask:
         """Reconnect VASA provider ``provider_id``: ``VasaProviderReconnect_Task`` (SMS).
@@ -566,161 +505,37 @@ class VCenter(SyncConnection, _VCenterShared):
         Raises NoPermission, NotAuthenticated, ManagedObjectNotFound from the call;
         InvalidCertificate (expired certificate) and ProviderConnectionFailed from ``wait()``.
         """
-        _check_id(provider_id, "provider_id")
-        self._ensure_session()
-        response = self._sms.send(
-            vasa_provider_reconnect_task._get_kwargs(provider_id),
-            operation="VasaProviderReconnect_Task",
-            secrets=self._secrets(),
-        )
-        task_id = _task_id(response, operation="VasaProviderReconnect_Task")
-        return SmsTask(self, task_id, operation="VasaProviderReconnect_Task")
+        call = self._vasa_reconnect_call(provider_id)
+        return SmsTask(self, self._start(call), operation=call.operation)
 
     def vasa_provider_info(self, provider_id: str) -> VasaProviderInfo:
         """The provider's ``VasaProviderInfo`` (status, certificate expiry, ...)."""
-        _check_id(provider_id, "provider_id")
-        response = self._read(
-            lambda: self._sms.send(
-                query_provider_info._get_kwargs(provider_id),
-                operation="QueryProviderInfo",
-                secrets=self._secrets(),
-            )
-        )
-        result: VasaProviderInfo = self._parse_model(
-            response, VasaProviderInfo, "QueryProviderInfo"
-        )
-        return result
+        return self._fetch(self._provider_info_call(provider_id))
 
 
 # ---------------------------------------------------------------------------- async
 
 
-class AsyncVCenter(AsyncConnection, _VCenterShared):
+class AsyncVCenter(AsyncConnection, _VCenterBase[httpx.AsyncBaseTransport, AsyncChannel]):
     """The asyncio twin of :class:`VCenter`: same constructor (``transport`` is an
     ``httpx.AsyncBaseTransport``), same methods as coroutines, ``Async*`` task handles.
 
     ``accept_thumbprint`` may be a plain function or a coroutine function.
     """
 
-    def __init__(
-        self,
-        url: str,
-        user: str,
-        password: str,
-        *,
-        tls: TLSConfig = TLSConfig.verify(),  # noqa: B008 - frozen, safe to share
-        release: str = DEFAULT_RELEASE,
-        timeout: float | None = 30.0,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(url, user, password, tls=tls, timeout=timeout, transport=transport)
-        self._init_urls(release)
-        self._vim = self._channel("vim25", self._vim_url, SESSION_HEADER)
-        self._sms = self._channel("sms", self._sms_url, SESSION_HEADER)
-        self.client: VimClient = VimClient(
-            base_url=self._vim_url,
-            token="",
-            prefix="",
-            auth_header_name=SESSION_HEADER,
-            verify_ssl=self._ssl_context,
-            timeout=self._timeout,
-        ).set_async_httpx_client(self._vim.authenticated)
-        """The generated vim25 client, on this connection's session (use ``asyncio_*``)."""
-        self.sms_client: SmsClient = SmsClient(
-            base_url=self._sms_url,
-            token="",
-            prefix="",
-            auth_header_name=SESSION_HEADER,
-            verify_ssl=self._ssl_context,
-            timeout=self._timeout,
-        ).set_async_httpx_client(self._sms.authenticated)
-        """The generated SMS client, on this connection's session (use ``asyncio_*``)."""
-
-    def _on_token(self, token: str | None) -> None:
-        self.client.token = token or ""
-        self.sms_client.token = token or ""
-
     async def _login(self) -> str:
-        self._read_content(
-            await self._vim.send(
-                get_service_instance_content._get_kwargs("ServiceInstance"),
-                operation="GetServiceInstanceContent",
-                secrets=self._secrets(),
-                authenticated=False,
-            )
-        )
-        response = await self._vim.send(
-            self._login_request(), operation="Login", secrets=self._secrets(), authenticated=False
-        )
-        return self._session_from(response)
-
-    async def _logout(self) -> None:
-        await self._vim.send(
-            logout._get_kwargs(self._session_manager), operation="Logout", secrets=self._secrets()
-        )
-
-    # -- task plumbing (AsyncTaskBackend) -----------------------------------------------------
-
-    async def _read_task_status(
-        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
-    ) -> TaskStatus:
-        await self._ensure_session()
-        all_secrets = self._secrets(*secrets)
-        if kind == "vim25":
-            response = await self._vim.send(
-                get_task_info._get_kwargs(task_id),
-                operation="GetTaskInfo",
-                secrets=all_secrets,
-                read=True,
-            )
-            return vim_task_status(
-                task_id,
-                json_body(response, operation="GetTaskInfo"),
-                operation=operation,
-                secrets=all_secrets,
-                retry_after=parse_retry_after(response.headers.get("retry-after")),
-            )
-        if kind == "sms":
-            response = await self._sms.send(
-                query_sms_task_info._get_kwargs(task_id),
-                operation="QuerySmsTaskInfo",
-                secrets=all_secrets,
-                read=True,
-            )
-            return sms_task_status(
-                task_id,
-                json_body(response, operation="QuerySmsTaskInfo"),
-                operation=operation,
-                secrets=all_secrets,
-                retry_after=parse_retry_after(response.headers.get("retry-after")),
-            )
-        raise ValueError(f"an AsyncVCenter follows vim25 and sms tasks, not {kind!r}")
-
-    async def _cancel_task(self, kind: TaskKind, task_id: str) -> None:
-        if kind != "vim25":
-            raise ValueError(f"only vim25 tasks can be cancelled, not {kind!r}")
-        await self._ensure_session()
-        await self._vim.send(
-            cancel_task._get_kwargs(task_id), operation="CancelTask", secrets=self._secrets()
-        )
+        await self._send(self._content_call())
+        return await super()._login()
 
     def task(self, task_id: str, *, operation: str | None = None) -> AsyncVimTask:
         """A handle on an existing vSphere Task (e.g. to resume after a TaskTimeout)."""
-        return AsyncVimTask(self, _check_id(task_id, "task_id"), operation=operation)
+        return AsyncVimTask(self, task_id, operation=operation)
 
     def sms_task(self, task_id: str, *, operation: str | None = None) -> AsyncSmsTask:
         """A handle on an existing SmsTask."""
-        return AsyncSmsTask(self, _check_id(task_id, "task_id"), operation=operation)
+        return AsyncSmsTask(self, task_id, operation=operation)
 
     # -- facade -------------------------------------------------------------------------------
-
-    async def _start_reconnect(self, host_id: str, body: ReconnectHostRequestType) -> str:
-        response = await self._vim.send(
-            reconnect_host_task._get_kwargs(host_id, body=body),
-            operation="ReconnectHost_Task",
-            secrets=self._secrets(*_call_secrets(body)),
-        )
-        return _task_id(response, operation="ReconnectHost_Task")
 
     async def reconnect_host(
         self,
@@ -744,41 +559,46 @@ class AsyncVCenter(AsyncConnection, _VCenterShared):
         accept_thumbprint: AsyncAcceptThumbprint | None = None,
     ) -> AsyncVimTask:
         """Reconnect host ``host_id``; see :meth:`VCenter.reconnect_host`."""
-        _check_id(host_id, "host_id")
-        cnx = _connect_spec(
-            host_name=host_name,
-            port=port,
-            ssl_thumbprint=ssl_thumbprint,
-            user_name=user_name,
-            password=password,
-            force=force,
-            vm_folder=vm_folder,
-            vim_account_name=vim_account_name,
-            vim_account_password=vim_account_password,
-            management_ip=management_ip,
-            lockdown_mode=lockdown_mode,
-            host_gateway=host_gateway,
-            cnx_spec=cnx_spec,
+        check_id(host_id, "host_id")
+        body = _reconnect_body(
+            _connect_spec(
+                host_name=host_name,
+                port=port,
+                ssl_thumbprint=ssl_thumbprint,
+                user_name=user_name,
+                password=password,
+                force=force,
+                vm_folder=vm_folder,
+                vim_account_name=vim_account_name,
+                vim_account_password=vim_account_password,
+                management_ip=management_ip,
+                lockdown_mode=lockdown_mode,
+                host_gateway=host_gateway,
+                cnx_spec=cnx_spec,
+            ),
+            reconnect_spec,
+            sync_state,
         )
-        body = _reconnect_body(cnx, reconnect_spec, sync_state)
         await self._ensure_session()
         secrets = _call_secrets(body)
         try:
-            task_id = await self._start_reconnect(host_id, body)
+            task_id = await self._send(self._reconnect_call(host_id, body))
         except SSLVerifyFault as fault:
             retry = await self._accepted(body, fault, accept_thumbprint)
             if retry is None:
                 raise
-            task_id = await self._start_reconnect(host_id, retry)
-            return AsyncVimTask(self, task_id, operation="ReconnectHost_Task", secrets=secrets)
-        handle = AsyncVimTask(self, task_id, operation="ReconnectHost_Task", secrets=secrets)
+            task_id = await self._send(self._reconnect_call(host_id, retry))
+            return AsyncVimTask(self, task_id, operation=_RECONNECT, secrets=secrets)
+        handle = AsyncVimTask(self, task_id, operation=_RECONNECT, secrets=secrets)
         if accept_thumbprint is not None:
 
             async def replace(fault: faults.Fault) -> str | None:
                 if not isinstance(fault, SSLVerifyFault):
                     return None
                 retry = await self._accepted(body, fault, accept_thumbprint)
-                return None if retry is None else await self._start_reconnect(host_id, retry)
+                if retry is None:
+                    return None
+                return await self._send(self._reconnect_call(host_id, retry))
 
             handle._retry_hook = replace
         return handle
@@ -800,75 +620,29 @@ class AsyncVCenter(AsyncConnection, _VCenterShared):
 
     async def reconfigure_host_for_das(self, host_id: str) -> AsyncVimTask:
         """Reconfigure host ``host_id`` for vSphere HA; see :meth:`VCenter.reconfigure_host_for_das`."""
-        _check_id(host_id, "host_id")
-        await self._ensure_session()
-        response = await self._vim.send(
-            reconfigure_host_for_das_task._get_kwargs(host_id),
-            operation="ReconfigureHostForDAS_Task",
-            secrets=self._secrets(),
-        )
-        task_id = _task_id(response, operation="ReconfigureHostForDAS_Task")
-        return AsyncVimTask(self, task_id, operation="ReconfigureHostForDAS_Task")
+        call = self._das_call(host_id)
+        return AsyncVimTask(self, await self._start(call), operation=call.operation)
 
     async def disconnect_host(self, host_id: str) -> AsyncVimTask:
         """Disconnect host ``host_id`` from vCenter: ``DisconnectHost_Task``."""
-        _check_id(host_id, "host_id")
-        await self._ensure_session()
-        response = await self._vim.send(
-            disconnect_host_task._get_kwargs(host_id),
-            operation="DisconnectHost_Task",
-            secrets=self._secrets(),
-        )
-        task_id = _task_id(response, operation="DisconnectHost_Task")
-        return AsyncVimTask(self, task_id, operation="DisconnectHost_Task")
-
-    async def _runtime_response(self, host_id: str) -> httpx.Response:
-        async def read() -> httpx.Response:
-            return await self._vim.send(
-                get_host_system_runtime._get_kwargs(host_id),
-                operation="GetHostSystemRuntime",
-                secrets=self._secrets(),
-            )
-
-        return await self._read(read)
+        call = self._disconnect_call(host_id)
+        return AsyncVimTask(self, await self._start(call), operation=call.operation)
 
     async def host_connection_state(self, host_id: str) -> str:
         """The host's ``runtime.connectionState``."""
-        return self._connection_state(await self._runtime_response(_check_id(host_id, "host_id")))
+        return await self._fetch(self._runtime_call(host_id, _connection_state))
 
     async def host_runtime(self, host_id: str) -> HostRuntimeInfo:
         """The host's ``runtime`` (HostRuntimeInfo, generated model)."""
-        response = await self._runtime_response(_check_id(host_id, "host_id"))
-        result: HostRuntimeInfo = self._parse_model(
-            response, HostRuntimeInfo, "GetHostSystemRuntime"
+        return await self._fetch(
+            self._runtime_call(host_id, model_parser(HostRuntimeInfo.from_dict))
         )
-        return result
 
     async def reconnect_vasa_provider(self, provider_id: str) -> AsyncSmsTask:
         """Reconnect VASA provider ``provider_id``; see :meth:`VCenter.reconnect_vasa_provider`."""
-        _check_id(provider_id, "provider_id")
-        await self._ensure_session()
-        response = await self._sms.send(
-            vasa_provider_reconnect_task._get_kwargs(provider_id),
-            operation="VasaProviderReconnect_Task",
-            secrets=self._secrets(),
-        )
-        task_id = _task_id(response, operation="VasaProviderReconnect_Task")
-        return AsyncSmsTask(self, task_id, operation="VasaProviderReconnect_Task")
+        call = self._vasa_reconnect_call(provider_id)
+        return AsyncSmsTask(self, await self._start(call), operation=call.operation)
 
     async def vasa_provider_info(self, provider_id: str) -> VasaProviderInfo:
         """The provider's ``VasaProviderInfo``."""
-        _check_id(provider_id, "provider_id")
-
-        async def read() -> httpx.Response:
-            return await self._sms.send(
-                query_provider_info._get_kwargs(provider_id),
-                operation="QueryProviderInfo",
-                secrets=self._secrets(),
-            )
-
-        response = await self._read(read)
-        result: VasaProviderInfo = self._parse_model(
-            response, VasaProviderInfo, "QueryProviderInfo"
-        )
-        return result
+        return await self._fetch(self._provider_info_call(provider_id))

@@ -21,16 +21,31 @@ session. Errors decode by HTTP status to :mod:`vreconnect.faults.vr` classes (``
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
 import httpx
 
-from vreconnect._connection import AsyncConnection, SyncConnection
-from vreconnect._http import Secret, UnexpectedResponse, json_body, parse_retry_after
+from vreconnect._connection import (
+    AsyncConnection,
+    SyncConnection,
+    TaskReader,
+    TransportT,
+    _ConnectionCore,
+)
+from vreconnect._http import (
+    AsyncChannel,
+    Call,
+    ChannelT,
+    SyncChannel,
+    UnexpectedResponse,
+    check_id,
+    ignore,
+    json_body,
+    model_parser,
+    string_field,
+)
 from vreconnect.tasks import AsyncVrTask, TaskKind, VrTask, vr_task_status
 from vreconnect.tls import TLSConfig
-from vreconnect.waiting import TaskStatus
 from vreconnect_generated.clients.vr.api.pairings import (
     get_pairing,
     get_pairings,
@@ -100,66 +115,28 @@ def _spec_secrets(spec: PairingSpec) -> tuple[str, ...]:
     return (password,) if isinstance(password, str) and password else ()
 
 
-def _session_id(response: httpx.Response) -> str:
-    body = json_body(response, operation="login")
-    value = body.get("session_id") if isinstance(body, Mapping) else None
-    if not isinstance(value, str) or not value:
-        raise UnexpectedResponse(response.status_code, operation="login", detail="no session_id")
-    return value
+def _session_id(response: httpx.Response, *, operation: str) -> str:
+    return string_field(response, "session_id", operation=operation, detail="no session_id")
 
 
-def _task_entity(response: httpx.Response) -> tuple[str, Any]:
-    body = json_body(response, operation=_RECONNECT)
-    task_id = body.get("id") if isinstance(body, Mapping) else None
-    if not isinstance(task_id, str) or not task_id:
-        raise UnexpectedResponse(response.status_code, operation=_RECONNECT, detail="no task id")
-    return task_id, body
+def _task_id(response: httpx.Response, *, operation: str) -> str:
+    return string_field(response, "id", operation=operation, detail="no task id")
 
 
-def _pairing_list(response: httpx.Response) -> list[Pairing]:
-    body = json_body(response, operation="get_pairings")
+def _list(response: httpx.Response, *, operation: str) -> list[object]:
+    body = json_body(response, operation=operation)
     items = body.get("list") if isinstance(body, Mapping) else None
     if not isinstance(items, list):
-        raise UnexpectedResponse(response.status_code, operation="get_pairings", detail="no list")
-    try:
-        return [Pairing.from_dict(item) for item in items]
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise UnexpectedResponse(
-            response.status_code, operation="get_pairings", detail=f"cannot parse: {exc}"
-        ) from None
+        raise UnexpectedResponse(response.status_code, operation=operation, detail="no list")
+    return items
 
 
-def _pairing(response: httpx.Response) -> Pairing:
-    body = json_body(response, operation="get_pairing")
-    try:
-        return Pairing.from_dict(body)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise UnexpectedResponse(
-            response.status_code, operation="get_pairing", detail=f"cannot parse: {exc}"
-        ) from None
+_pairing = model_parser(Pairing.from_dict)
+_pairing_list = model_parser(lambda items: [Pairing.from_dict(item) for item in items], _list)
 
 
-def _check_id(value: str, what: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{what} must be a non-empty string")
-    return value
-
-
-class _VrShared:
-    _url: str
-    _user: str
-    _password: Secret
-
-    def _basic_auth(self) -> httpx.BasicAuth:
-        return httpx.BasicAuth(self._user, self._password.reveal())
-
-
-class Replication(SyncConnection, _VrShared):
-    """A vSphere Replication Management Server (``{url}/api/rest/vr/v2``).
-
-    Same constructor conventions as :class:`~vreconnect.VCenter`; a context manager; the
-    first call logs in if needed.
-    """
+class _VrBase(_ConnectionCore[TransportT, ChannelT]):
+    """Everything of :class:`Replication` and :class:`AsyncReplication` but the I/O."""
 
     def __init__(
         self,
@@ -169,62 +146,49 @@ class Replication(SyncConnection, _VrShared):
         *,
         tls: TLSConfig = TLSConfig.verify(),  # noqa: B008 - frozen, safe to share
         timeout: float | None = 30.0,
-        transport: httpx.BaseTransport | None = None,
+        transport: TransportT | None = None,
     ) -> None:
         super().__init__(url, user, password, tls=tls, timeout=timeout, transport=transport)
         self._vr_url = f"{self._url}{BASE_PATH}"
         self._vr = self._channel("vr", self._vr_url, SESSION_HEADER)
-        self.client: VrClient = VrClient(
-            base_url=self._vr_url,
-            token="",
-            prefix="",
-            auth_header_name=SESSION_HEADER,
-            verify_ssl=self._ssl_context,
-            timeout=self._timeout,
-        ).set_httpx_client(self._vr.authenticated)
-        """The generated VR client, on this connection's session."""
+        self.client: VrClient = self._generated_client(VrClient, self._vr)
+        """The generated VR client, on this connection's session (``asyncio_*`` calls on an
+        AsyncReplication)."""
+        self._task_readers = {
+            "vr": TaskReader(self._vr, get_task._get_kwargs, "get_task", vr_task_status)
+        }
 
-    def _on_token(self, token: str | None) -> None:
-        self.client.token = token or ""
+    def _login_call(self) -> Call[ChannelT, str]:
+        return self._basic_login_call(self._vr, login._get_kwargs(), "login", _session_id)
 
-    def _login(self) -> str:
-        return _session_id(
-            self._vr.send(
-                login._get_kwargs(),
-                operation="login",
-                secrets=self._secrets(),
-                authenticated=False,
-                auth=self._basic_auth(),
-            )
-        )
+    def _logout_call(self) -> Call[ChannelT, None]:
+        return Call(self._vr, logout._get_kwargs(), "logout", ignore)
 
-    def _logout(self) -> None:
-        self._vr.send(logout._get_kwargs(), operation="logout", secrets=self._secrets())
-
-    def _read_task_status(
-        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
-    ) -> TaskStatus:
-        if kind != "vr":
-            raise ValueError(f"a Replication follows vr tasks, not {kind!r}")
-        self._ensure_session()
-        all_secrets = self._secrets(*secrets)
-        response = self._vr.send(
-            get_task._get_kwargs(task_id), operation="get_task", secrets=all_secrets, read=True
-        )
-        return vr_task_status(
-            task_id,
-            json_body(response, operation="get_task"),
-            operation=operation,
-            secrets=all_secrets,
-            retry_after=parse_retry_after(response.headers.get("retry-after")),
-        )
-
-    def _cancel_task(self, kind: TaskKind, task_id: str) -> None:
+    def _cancel_call(self, kind: TaskKind, task_id: str) -> Call[ChannelT, None]:
         raise ValueError("the vSphere Replication API has no task cancel")
+
+    def _reconnect_call(self, pairing_id: str, spec: PairingSpec) -> Call[ChannelT, str]:
+        request = reconnect_pairing._get_kwargs(pairing_id, body=spec)
+        return Call(self._vr, request, _RECONNECT, _task_id, secrets=_spec_secrets(spec))
+
+    def _pairings_call(self) -> Call[ChannelT, list[Pairing]]:
+        return Call(self._vr, get_pairings._get_kwargs(), "get_pairings", _pairing_list)
+
+    def _pairing_call(self, pairing_id: str) -> Call[ChannelT, Pairing]:
+        request = get_pairing._get_kwargs(check_id(pairing_id, "pairing_id"))
+        return Call(self._vr, request, "get_pairing", _pairing)
+
+
+class Replication(SyncConnection, _VrBase[httpx.BaseTransport, SyncChannel]):
+    """A vSphere Replication Management Server (``{url}/api/rest/vr/v2``).
+
+    Same constructor conventions as :class:`~vreconnect.VCenter`; a context manager; the
+    first call logs in if needed.
+    """
 
     def task(self, task_id: str, *, operation: str | None = None) -> VrTask:
         """A handle on an existing VR task (e.g. to resume after a TaskTimeout)."""
-        return VrTask(self, _check_id(task_id, "task_id"), operation=operation)
+        return VrTask(self, task_id, operation=operation)
 
     def reconnect_pairing(
         self,
@@ -249,118 +213,36 @@ class Replication(SyncConnection, _VrShared):
         VRMRemote.Manage), VrNotFound (404, unknown pairing), VrServerError (500). From
         ``wait()``: VrError (wrong PSC credentials, remote unreachable).
         """
-        _check_id(pairing_id, "pairing_id")
-        pairing_spec = _pairing_spec(
-            spec,
-            pair_vc_id=pair_vc_id,
-            url=url,
-            port=port,
-            thumbprint=thumbprint,
-            certificate=certificate,
-            username=username,
-            password=password,
+        call = self._reconnect_call(
+            check_id(pairing_id, "pairing_id"),
+            _pairing_spec(
+                spec,
+                pair_vc_id=pair_vc_id,
+                url=url,
+                port=port,
+                thumbprint=thumbprint,
+                certificate=certificate,
+                username=username,
+                password=password,
+            ),
         )
-        self._ensure_session()
-        secrets = _spec_secrets(pairing_spec)
-        response = self._vr.send(
-            reconnect_pairing._get_kwargs(pairing_id, body=pairing_spec),
-            operation=_RECONNECT,
-            secrets=self._secrets(*secrets),
-        )
-        task_id, _ = _task_entity(response)
-        return VrTask(self, task_id, operation=_RECONNECT, secrets=secrets)
+        return VrTask(self, self._start(call), operation=_RECONNECT, secrets=call.secrets)
 
     def pairings(self) -> list[Pairing]:
         """Every pairing of this VRMS (``GET /pairings``)."""
-        return _pairing_list(
-            self._read(
-                lambda: self._vr.send(
-                    get_pairings._get_kwargs(), operation="get_pairings", secrets=self._secrets()
-                )
-            )
-        )
+        return self._fetch(self._pairings_call())
 
     def pairing(self, pairing_id: str) -> Pairing:
         """One pairing (``GET /pairings/{pairing_id}``); VrNotFound if there is none."""
-        _check_id(pairing_id, "pairing_id")
-        return _pairing(
-            self._read(
-                lambda: self._vr.send(
-                    get_pairing._get_kwargs(pairing_id),
-                    operation="get_pairing",
-                    secrets=self._secrets(),
-                )
-            )
-        )
+        return self._fetch(self._pairing_call(pairing_id))
 
 
-class AsyncReplication(AsyncConnection, _VrShared):
+class AsyncReplication(AsyncConnection, _VrBase[httpx.AsyncBaseTransport, AsyncChannel]):
     """The asyncio twin of :class:`Replication` (``transport`` is an ``httpx.AsyncBaseTransport``)."""
-
-    def __init__(
-        self,
-        url: str,
-        user: str,
-        password: str,
-        *,
-        tls: TLSConfig = TLSConfig.verify(),  # noqa: B008 - frozen, safe to share
-        timeout: float | None = 30.0,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(url, user, password, tls=tls, timeout=timeout, transport=transport)
-        self._vr_url = f"{self._url}{BASE_PATH}"
-        self._vr = self._channel("vr", self._vr_url, SESSION_HEADER)
-        self.client: VrClient = VrClient(
-            base_url=self._vr_url,
-            token="",
-            prefix="",
-            auth_header_name=SESSION_HEADER,
-            verify_ssl=self._ssl_context,
-            timeout=self._timeout,
-        ).set_async_httpx_client(self._vr.authenticated)
-        """The generated VR client, on this connection's session (use ``asyncio_*``)."""
-
-    def _on_token(self, token: str | None) -> None:
-        self.client.token = token or ""
-
-    async def _login(self) -> str:
-        return _session_id(
-            await self._vr.send(
-                login._get_kwargs(),
-                operation="login",
-                secrets=self._secrets(),
-                authenticated=False,
-                auth=self._basic_auth(),
-            )
-        )
-
-    async def _logout(self) -> None:
-        await self._vr.send(logout._get_kwargs(), operation="logout", secrets=self._secrets())
-
-    async def _read_task_status(
-        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
-    ) -> TaskStatus:
-        if kind != "vr":
-            raise ValueError(f"an AsyncReplication follows vr tasks, not {kind!r}")
-        await self._ensure_session()
-        all_secrets = self._secrets(*secrets)
-        response = await self._vr.send(
-            get_task._get_kwargs(task_id), operation="get_task", secrets=all_secrets, read=True
-        )
-        return vr_task_status(
-            task_id,
-            json_body(response, operation="get_task"),
-            operation=operation,
-            secrets=all_secrets,
-            retry_after=parse_retry_after(response.headers.get("retry-after")),
-        )
-
-    async def _cancel_task(self, kind: TaskKind, task_id: str) -> None:
-        raise ValueError("the vSphere Replication API has no task cancel")
 
     def task(self, task_id: str, *, operation: str | None = None) -> AsyncVrTask:
         """A handle on an existing VR task (e.g. to resume after a TaskTimeout)."""
-        return AsyncVrTask(self, _check_id(task_id, "task_id"), operation=operation)
+        return AsyncVrTask(self, task_id, operation=operation)
 
     async def reconnect_pairing(
         self,
@@ -376,46 +258,27 @@ class AsyncReplication(AsyncConnection, _VrShared):
         spec: PairingSpec | None = None,
     ) -> AsyncVrTask:
         """Reconnect pairing ``pairing_id``; see :meth:`Replication.reconnect_pairing`."""
-        _check_id(pairing_id, "pairing_id")
-        pairing_spec = _pairing_spec(
-            spec,
-            pair_vc_id=pair_vc_id,
-            url=url,
-            port=port,
-            thumbprint=thumbprint,
-            certificate=certificate,
-            username=username,
-            password=password,
+        call = self._reconnect_call(
+            check_id(pairing_id, "pairing_id"),
+            _pairing_spec(
+                spec,
+                pair_vc_id=pair_vc_id,
+                url=url,
+                port=port,
+                thumbprint=thumbprint,
+                certificate=certificate,
+                username=username,
+                password=password,
+            ),
         )
-        await self._ensure_session()
-        secrets = _spec_secrets(pairing_spec)
-        response = await self._vr.send(
-            reconnect_pairing._get_kwargs(pairing_id, body=pairing_spec),
-            operation=_RECONNECT,
-            secrets=self._secrets(*secrets),
+        return AsyncVrTask(
+            self, await self._start(call), operation=_RECONNECT, secrets=call.secrets
         )
-        task_id, _ = _task_entity(response)
-        return AsyncVrTask(self, task_id, operation=_RECONNECT, secrets=secrets)
 
     async def pairings(self) -> list[Pairing]:
         """Every pairing of this VRMS (``GET /pairings``)."""
-
-        async def read() -> httpx.Response:
-            return await self._vr.send(
-                get_pairings._get_kwargs(), operation="get_pairings", secrets=self._secrets()
-            )
-
-        return _pairing_list(await self._read(read))
+        return await self._fetch(self._pairings_call())
 
     async def pairing(self, pairing_id: str) -> Pairing:
         """One pairing (``GET /pairings/{pairing_id}``); VrNotFound if there is none."""
-        _check_id(pairing_id, "pairing_id")
-
-        async def read() -> httpx.Response:
-            return await self._vr.send(
-                get_pairing._get_kwargs(pairing_id),
-                operation="get_pairing",
-                secrets=self._secrets(),
-            )
-
-        return _pairing(await self._read(read))
+        return await self._fetch(self._pairing_call(pairing_id))
