@@ -5,6 +5,8 @@
   downstream test module and is run by pytest in a subprocess (the installed plugin serves it).
 * ``sh`` blocks run in bash with the same environment, the virtual environment first on PATH;
   background jobs they start are killed when the block ends.
+* The deep property run (``VRECONNECT_DEEP=1 ./scripts/test ... -m deep``, ~10 minutes) is
+  run with pytest's ``--collect-only``: the command must be valid and select the deep tests.
 * The quickstart block is the one exception: it must be exactly ``./scripts/run`` and
   ``./scripts/test``, which CI runs itself (``.ci/run``) and
   ``tests/cli/test_main_job.py::test_scripts_run_end_to_end`` runs end to end.
@@ -93,7 +95,10 @@ def test_readme_example_runs(
         (tmp_path / name).write_text(code, encoding="utf-8")
         run = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", name],
-            cwd=tmp_path, capture_output=True, text=True, timeout=300,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert run.returncode == 0, run.stdout + run.stderr
         assert " passed" in run.stdout
@@ -104,11 +109,17 @@ def test_readme_example_runs(
         assert out.getvalue().strip(), "the example printed nothing"
     else:
         env = dict(os.environ, **readme_env)
+        if "VRECONNECT_DEEP=1 ./scripts/test" in code:
+            code = code.replace("./scripts/test", f"{sys.executable} -m pytest --collect-only")
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
         proc = subprocess.Popen(
             ["bash", "-euo", "pipefail", "-c", code + "\nsleep 0.5\n"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, start_new_session=True,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
         )
         try:
             output, _ = proc.communicate(timeout=600)
@@ -117,3 +128,7 @@ def test_readme_example_runs(
                 os.killpg(proc.pid, signal.SIGTERM)
         assert proc.returncode == 0, output
         assert "Traceback" not in output, output
+        if "--collect-only" in code:
+            assert re.search(
+                r"\b([1-9]\d*) tests? collected|\b([1-9]\d*)/\d+ tests collected", output
+            ), output

@@ -1,0 +1,309 @@
+"""The suite's own checks, next to schemathesis' built-in ones.
+
+Registered with ``@schemathesis.check`` (so they run in every phase, stateful included, and are
+reported like the built-in ones), but active only in a run of this suite: each looks up the
+:class:`RunContext` that :mod:`vreconnect.contract.runner` attaches to the schema, and says
+"not applicable" (returns True) otherwise.
+
+* ``session_required`` -- VI/JSON: a call that succeeded with a session fails without one, and
+  with an invalid one, with the NotAuthenticated fault. It replaces schemathesis'
+  ``ignored_auth`` there, which accepts only 401/403 as a refusal.
+* ``privilege_required`` -- where the page names a privilege, a call that succeeded for the
+  administrator is refused for the read-only user (NoPermission / 403).
+* ``task_completes`` -- a task an operation started is read until it ends (so no two
+  operations ever run against the same object at once) and must end.
+* ``simulator_healthy`` -- in-process simulator only: it logged no error (unhandled exception,
+  or a response that violates its own OpenAPI document).
+
+Each probe is sent once per operation per run (like ``ignored_auth``): the property is one of
+the operation, not of a particular input.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import requests
+import schemathesis
+from schemathesis.core.failures import CustomFailure
+from schemathesis.specs.openapi._auth_retry import send_probe
+
+from .sessions import Credentials, SessionBroker
+from .surfaces import Surface
+
+if TYPE_CHECKING:
+    from schemathesis import CheckContext, Response
+    from schemathesis.generation.case import Case
+
+__all__ = [
+    "NOBODY",
+    "READ_PRIVILEGES",
+    "RunContext",
+    "guard_accounts",
+    "json_pointer",
+    "privilege_required",
+    "run_context",
+    "session_required",
+    "simulator_healthy",
+    "task_completes",
+]
+
+READ_PRIVILEGES = frozenset({"System.Anonymous", "System.View", "System.Read"})
+"""Privileges every user holds (the read-only role is exactly these in vSphere)."""
+
+
+@dataclass
+class TaskRecord:
+    """One task the suite read to its end (or gave up on)."""
+
+    operation: str
+    task_id: str
+    state: str | None
+    reads: int
+    seconds: float
+
+
+@dataclass
+class RunContext:
+    """Everything the suite's checks need during one run of one surface."""
+
+    surface: Surface
+    broker: SessionBroker
+    security: Mapping[str, frozenset[str]]
+    privileges: Mapping[str, str]
+    """operationId -> the privilege it requires (read privileges excluded)."""
+    admin: Credentials | None
+    readonly: Credentials | None
+    task_timeout: float
+    task_poll_interval: float
+    error_log: Callable[[], Sequence[str]] | None = None
+    protected: Mapping[str, str] = field(default_factory=dict)
+    """Real accounts (user -> password) no request may fail a login for (see guard_accounts)."""
+    session_verified: set[str] = field(default_factory=set)
+    privilege_verified: set[str] = field(default_factory=set)
+    tasks: list[TaskRecord] = field(default_factory=list)
+    errors_seen: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def base_path(self) -> str:
+        """The surface's base path with the release filled in."""
+        return self.surface.base_path.format(release=self.broker.release)
+
+
+def run_context(case: Case[Any]) -> RunContext | None:
+    """The run this case belongs to, or None outside the suite."""
+    found = getattr(type(case.operation.schema), "vreconnect_run", None)
+    return found if isinstance(found, RunContext) else None
+
+
+def _op_id(case: Case[Any]) -> str:
+    return str(case.operation.definition.raw.get("operationId"))
+
+
+def json_pointer(document: Any, pointer: str) -> Any:
+    """The value at RFC 6901 ``pointer`` in ``document`` (None if absent)."""
+    current = document
+    for raw in pointer.lstrip("/").split("/") if pointer not in ("", "/") else []:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(current, Mapping):
+            current = current.get(token)
+        elif isinstance(current, list) and token.isdigit() and int(token) < len(current):
+            current = current[int(token)]
+        else:
+            return None
+    return current
+
+
+def _json(response: Response | requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _fail(case: Case[Any], title: str, message: str) -> CustomFailure:
+    return CustomFailure(
+        operation=case.operation.label,
+        title=title,
+        message=message,
+        exception=AssertionError(message),
+    )
+
+
+def _describe(status: int, body: Any) -> str:
+    if isinstance(body, Mapping):
+        for key in ("_typeName", "type", "error_code"):
+            if isinstance(body.get(key), str):
+                return f"{status} {body[key]}"
+    return str(status)
+
+
+def _claim(run: RunContext, done: set[str], op_id: str) -> bool:
+    """True for the first caller per operation (probes are sent once per operation)."""
+    with run.lock:
+        if op_id in done:
+            return False
+        done.add(op_id)
+        return True
+
+
+@schemathesis.check
+def session_required(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+    """VI/JSON: without a session, or with an invalid one, the call is refused (NotAuthenticated)."""
+    run = run_context(case)
+    if run is None or run.surface.unauthenticated is None or run.surface.session_header is None:
+        return True
+    if run.surface.unauthenticated.fault is None:
+        return True  # REST surfaces: schemathesis' own ignored_auth covers them
+    op_id = _op_id(case)
+    if "sessionHeader" not in run.security.get(op_id, frozenset()):
+        return True
+    if not 200 <= response.status_code < 300 or not _claim(run, run.session_verified, op_id):
+        return True
+    header = run.surface.session_header
+    expected = run.surface.unauthenticated
+    for label, value in (("without a session", None), ("with an invalid session", "0" * 32)):
+        headers = case.headers.copy()
+        headers.pop(header, None)
+        if value is not None:
+            headers[header] = value
+        probe = case.derive(headers=headers)
+        answer = send_probe(ctx, case, probe)
+        body = _json(answer)
+        if not expected.matches(answer.status_code, body):
+            raise _fail(
+                case,
+                "Session not enforced",
+                f"{case.method} {case.formatted_path} succeeded with a session, and answered "
+                f"{_describe(answer.status_code, body)} {label}; expected {expected.describe()}",
+            )
+    return None
+
+
+@schemathesis.check
+def privilege_required(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+    """Where the page names a privilege, the read-only user is refused (NoPermission / 403)."""
+    run = run_context(case)
+    if run is None or run.readonly is None or run.surface.forbidden is None:
+        return True
+    op_id = _op_id(case)
+    if op_id not in run.privileges or run.surface.session_header is None:
+        return True
+    if not 200 <= response.status_code < 300 or not _claim(run, run.privilege_verified, op_id):
+        return True
+    token = run.broker.token(run.readonly)
+    headers = case.headers.copy()
+    headers[run.surface.session_header] = token
+    probe = case.derive(headers=headers)
+    answer = send_probe(ctx, case, probe)
+    body = _json(answer)
+    expected = run.surface.forbidden
+    if not expected.matches(answer.status_code, body):
+        raise _fail(
+            case,
+            "Privilege not enforced",
+            f"{op_id} requires {run.privileges[op_id]}; the read-only user "
+            f"{run.readonly.user} got {_describe(answer.status_code, body)}, "
+            f"expected {expected.describe()}",
+        )
+    return None
+
+
+@schemathesis.check
+def task_completes(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+    """A started task is read until it ends; it must end within the task timeout."""
+    run = run_context(case)
+    if run is None:
+        return True
+    op_id = _op_id(case)
+    read = run.surface.task_reads.get(op_id)
+    if read is None or not 200 <= response.status_code < 300 or run.admin is None:
+        return True
+    task_id = json_pointer(_json(response), read.id_pointer)
+    if not isinstance(task_id, str) or not task_id:
+        raise _fail(
+            case, "No task id", f"{op_id} answered {response.status_code} without a task id"
+        )
+    path = run.base_path() + read.path.format(id=task_id)
+    headers = {}
+    if run.surface.session_header is not None:
+        headers[run.surface.session_header] = run.broker.token(run.admin)
+    started = time.monotonic()
+    reads = 0
+    state: Any = None
+    while True:
+        answer = run.broker.target.request(read.method, path, headers=headers)
+        reads += 1
+        if answer.status_code != 200:
+            raise _fail(
+                case,
+                "Task not readable",
+                f"{read.operation} of task {task_id} (started by {op_id}) answered "
+                f"{_describe(answer.status_code, _json(answer))}",
+            )
+        state = json_pointer(_json(answer), read.state_pointer)
+        if state in read.terminal:
+            break
+        if time.monotonic() - started > run.task_timeout:
+            break
+        time.sleep(run.task_poll_interval)
+    elapsed = time.monotonic() - started
+    with run.lock:
+        run.tasks.append(TaskRecord(op_id, task_id, str(state), reads, elapsed))
+    if state not in read.terminal:
+        raise _fail(
+            case,
+            "Task did not end",
+            f"task {task_id} started by {op_id} is still {state!r} after {elapsed:.0f}s "
+            f"({reads} reads of {read.operation})",
+        )
+    return None
+
+
+@schemathesis.check
+def simulator_healthy(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+    """In-process simulator: no unhandled exception and no self-detected spec violation."""
+    run = run_context(case)
+    if run is None or run.error_log is None:
+        return True
+    errors = run.error_log()
+    with run.lock:
+        new = list(errors[run.errors_seen :])
+        run.errors_seen = len(errors)
+    if new:
+        raise _fail(case, "Simulator error", "\n".join(new))
+    return None
+
+
+NOBODY = "vreconnect-contract-nobody@invalid.example"
+"""A user name no server has (``.example`` is reserved, RFC 2606)."""
+
+
+def guard_accounts(context: Any, case: Case[Any], kwargs: dict[str, Any]) -> None:
+    """``before_call``: never send a failing login for a real account of a server not owned.
+
+    A generated ``Login`` body (the documented example included) may name a real account
+    with a password that is not its own; vSphere locks an account out after a few failed
+    logins in a row (the SSO lockout policy), so on a real server such a body is sent for a
+    user that does not exist instead. The request stays as valid or invalid as it was, and
+    the server still answers it with InvalidLogin.
+    """
+    run = run_context(case)
+    if run is None or not run.protected or not isinstance(case.body, dict):
+        return
+    user = case.body.get("userName")
+    if (
+        isinstance(user, str)
+        and user in run.protected
+        and case.body.get("password") != run.protected[user]
+    ):
+        case.body = {**case.body, "userName": NOBODY}
+
+
+# before_call is a global hook in schemathesis (there is no schema-level one); outside a run of
+# this suite it does nothing.
+schemathesis.hooks.GLOBAL_HOOK_DISPATCHER.register_hook_with_name(guard_accounts, "before_call")

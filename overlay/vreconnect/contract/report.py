@@ -1,0 +1,261 @@
+"""Reports of a suite run: a readable summary (rich) and JUnit XML for CI systems.
+
+The summary has one table per surface: a row per operation, a column per check, each cell the
+number of times the check passed (``42``) or, in red, failed (``✗3``), ``·`` where it did not
+apply; then every distinct failure
+with a curl command to reproduce it, the links the stateful runs followed, the tasks read to
+their end, and the operations that did not run (and the flag that would run them).
+
+The JUnit file has a ``<testsuite>`` per surface and a ``<testcase>`` per operation and check
+(``classname`` = ``<surface>.<operationId>``, ``name`` = the check), failures as ``<failure>``
+with the reproduction in the text, operations left out as ``<skipped>``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from .results import SuiteResult, SurfaceResult
+
+__all__ = ["CHECK_LABELS", "render_summary", "summary_lines", "write_junit"]
+
+CHECK_LABELS: dict[str, str] = {
+    "not_a_server_error": "5xx",
+    "status_code_conformance": "status",
+    "content_type_conformance": "ctype",
+    "response_headers_conformance": "hdrs",
+    "response_schema_conformance": "schema",
+    "positive_data_acceptance": "valid",
+    "negative_data_rejection": "invalid",
+    "missing_required_header": "reqhdr",
+    "unsupported_method": "method",
+    "allow_header_conformance": "allow",
+    "ignored_auth": "auth",
+    "session_required": "sess",
+    "privilege_required": "priv",
+    "task_completes": "task",
+    "simulator_healthy": "sim",
+    "use_after_free": "uaf",
+    "ensure_resource_availability": "avail",
+    "object_level_authorization": "bola",
+}
+"""Short column headers for the summary table (the legend prints the full names)."""
+
+_STATUS_STYLE = {
+    "passed": ("PASSED", "bold green"),
+    "failed": ("FAILED", "bold red"),
+    "error": ("ERROR", "bold red"),
+    "not-answering": ("NOT ANSWERING", "bold yellow"),
+}
+
+
+def _check_order(checks: Iterable[str]) -> list[str]:
+    """Checks in :data:`CHECK_LABELS` order, unknown ones (custom checks) after them."""
+    present = set(checks)
+    known = [c for c in CHECK_LABELS if c in present]
+    return known + sorted(present - set(known))
+
+
+def _surface_table(result: SurfaceResult) -> Table:
+    checks = _check_order(result.checks())
+    table = Table(show_edge=False, pad_edge=False, header_style="bold", box=None)
+    table.add_column("operation", no_wrap=True)
+    table.add_column("reqs", justify="right", no_wrap=True)
+    for check in checks:
+        label = CHECK_LABELS.get(check, check)
+        table.add_column(label, justify="right", no_wrap=True, min_width=len(label))
+    for op in result.operations:
+        row: list[Text | str] = [op, str(result.cases.get(op, 0))]
+        for check in checks:
+            tally = result.tallies.get((op, check))
+            if tally is None or tally.total == 0:
+                row.append(Text("·", style="dim"))
+            elif tally.failed or tally.errors:
+                row.append(Text(f"✗{tally.failed + tally.errors}", style="bold red"))
+            else:
+                row.append(Text(str(tally.passed), style="green"))
+        table.add_row(*row)
+    return table
+
+
+def _surface_block(result: SurfaceResult) -> list[Text | Table]:
+    label, style = _STATUS_STYLE[result.status]
+    head = Text()
+    head.append(f"{result.surface} ", style="bold")
+    head.append(f"{result.base_url}  ")
+    head.append(label, style=style)
+    if result.status != "not-answering":
+        head.append(f"  {sum(result.cases.values())} requests, {result.seconds:.1f}s")
+    parts: list[Text | Table] = [head]
+    if result.note:
+        parts.append(Text(f"  {result.note}", style="yellow"))
+    if result.operations and result.tallies:
+        parts.append(_surface_table(result))
+    for error in result.errors:
+        parts.append(Text(f"  error: {error}", style="red"))
+    for failure in result.failures:
+        line = Text("  ✗ ", style="bold red")
+        line.append(f"{failure.operation} · {failure.check}: {failure.title}", style="bold")
+        extra = [failure.phase]
+        if failure.status is not None:
+            extra.append(f"HTTP {failure.status}")
+        if failure.count > 1:
+            extra.append(f"{failure.count} times")
+        line.append(f"  ({', '.join(extra)})", style="dim")
+        parts.append(line)
+        for message_line in failure.message.strip().splitlines()[:8]:
+            parts.append(Text(f"      {message_line}"))
+        if failure.reproduce:
+            parts.append(Text(f"      reproduce: {failure.reproduce}", style="dim"))
+    if result.links_declared:
+        followed = len(result.links_declared) - len(result.links_missed)
+        links = Text(
+            f"  links followed: {followed}/{len(result.links_declared)} "
+            f"in {result.stateful_scenarios} stateful scenarios"
+        )
+        if result.links_missed:
+            links.append("  not followed: " + "; ".join(result.links_missed), style="yellow")
+        parts.append(links)
+    if result.tasks:
+        states: dict[str, int] = {}
+        for task in result.tasks:
+            states[task.state or "?"] = states.get(task.state or "?", 0) + 1
+        summary = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
+        parts.append(Text(f"  tasks read to the end: {len(result.tasks)} ({summary})"))
+    for op, why in result.skipped_operations.items():
+        parts.append(Text(f"  not run: {op}: {why}", style="dim"))
+    return parts
+
+
+def render_summary(result: SuiteResult, console: Console) -> None:
+    """Print the summary of ``result`` on ``console``."""
+    blocks: list[Text | Table] = []
+    for surface in result.surfaces:
+        blocks.extend(_surface_block(surface))
+        blocks.append(Text(""))
+    checks = sorted({c for s in result.surfaces for c in s.checks()})
+    if checks:
+        legend = ", ".join(f"{CHECK_LABELS.get(c, c)} = {c}" for c in _check_order(checks))
+        blocks.append(Text(f"checks: {legend}", style="dim"))
+    verdict = Text()
+    if result.ok:
+        verdict.append("PASSED", style="bold green")
+    else:
+        verdict.append("FAILED", style="bold red")
+    verdict.append(
+        f"  {len(result.surfaces)} surface(s), {result.failure_count} distinct failure(s), "
+        f"{result.seconds:.1f}s"
+    )
+    blocks.append(verdict)
+    console.print(Group(*blocks))
+
+
+def summary_lines(result: SuiteResult, width: int = 160) -> str:
+    """The summary as plain text (for logs and test failure messages)."""
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+    render_summary(result, console)
+    return console.export_text()
+
+
+# -- JUnit XML --------------------------------------------------------------------------------
+
+
+def _failure_text(result: SurfaceResult, op: str, check: str) -> tuple[str, str]:
+    records = [f for f in result.failures if f.operation == op and f.check == check]
+    if not records:
+        return "failed", ""
+    message = records[0].title if len(records) == 1 else f"{len(records)} distinct failures"
+    chunks = []
+    for f in records:
+        chunk = [f"{f.title} ({f.phase}, HTTP {f.status}, {f.count}x)", f.message.strip()]
+        if f.response:
+            chunk.append(f"response: {f.response}")
+        if f.reproduce:
+            chunk.append(f"reproduce: {f.reproduce}")
+        chunks.append("\n".join(chunk))
+    return message, "\n\n".join(chunks)
+
+
+def _surface_suite(result: SurfaceResult) -> ET.Element:
+    suite = ET.Element("testsuite", name=result.surface, time=f"{result.seconds:.3f}")
+    props = ET.SubElement(suite, "properties")
+    ET.SubElement(props, "property", name="base_url", value=result.base_url)
+    ET.SubElement(props, "property", name="requests", value=str(sum(result.cases.values())))
+    tests = failures = errors = skipped = 0
+    for op in result.operations:
+        for check in _check_order(c for o, c in result.tallies if o == op):
+            tally = result.tallies[(op, check)]
+            case = ET.SubElement(suite, "testcase", classname=f"{result.surface}.{op}", name=check)
+            ET.SubElement(
+                case, "system-out"
+            ).text = f"passed {tally.passed}, failed {tally.failed}, errors {tally.errors}"
+            tests += 1
+            if tally.failed or tally.errors:
+                message, text = _failure_text(result, op, check)
+                element = ET.SubElement(case, "failure", message=message, type=check)
+                element.text = text
+                failures += 1
+    extra = [f for f in result.failures if f.operation not in result.operations]
+    for f in extra:
+        case = ET.SubElement(suite, "testcase", classname=f"{result.surface}.run", name=f.check)
+        ET.SubElement(case, "failure", message=f.title, type=f.check).text = f.message
+        tests += 1
+        failures += 1
+    for op, why in result.skipped_operations.items():
+        case = ET.SubElement(
+            suite, "testcase", classname=f"{result.surface}.{op}", name="(all checks)"
+        )
+        ET.SubElement(case, "skipped", message=why)
+        tests += 1
+        skipped += 1
+    for link in result.links_declared:
+        case = ET.SubElement(suite, "testcase", classname=f"{result.surface}.links", name=link)
+        count = result.links_followed[link]
+        if count:
+            ET.SubElement(case, "system-out").text = f"followed {count} time(s)"
+        else:
+            ET.SubElement(case, "skipped", message="link not followed in this run")
+            skipped += 1
+        tests += 1
+    for error in result.errors:
+        case = ET.SubElement(suite, "testcase", classname=f"{result.surface}.run", name="error")
+        ET.SubElement(case, "error", message=error.splitlines()[0][:200]).text = error
+        tests += 1
+        errors += 1
+    if result.status == "not-answering":
+        case = ET.SubElement(suite, "testcase", classname=f"{result.surface}.run", name="answers")
+        ET.SubElement(case, "error", message=result.note or "does not answer")
+        tests += 1
+        errors += 1
+    suite.set("tests", str(tests))
+    suite.set("failures", str(failures))
+    suite.set("errors", str(errors))
+    suite.set("skipped", str(skipped))
+    return suite
+
+
+def write_junit(result: SuiteResult, path: str | os.PathLike[str]) -> Path:
+    """Write ``result`` as JUnit XML to ``path`` (parent directories are created)."""
+    root = ET.Element("testsuites", name="vreconnect contract", time=f"{result.seconds:.3f}")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for surface in result.surfaces:
+        suite = _surface_suite(surface)
+        root.append(suite)
+        for key in totals:
+            totals[key] += int(suite.get(key, "0"))
+    for key, value in totals.items():
+        root.set(key, str(value))
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tree = ET.ElementTree(root)
+    ET.indent(tree)
+    tree.write(out, encoding="utf-8", xml_declaration=True)
+    return out

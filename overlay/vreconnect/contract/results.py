@@ -1,0 +1,147 @@
+"""What a run found: per operation and check, the failures, the links followed, the tasks read."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .checks import TaskRecord
+
+__all__ = [
+    "CheckTally",
+    "FailureRecord",
+    "Redactor",
+    "SuiteResult",
+    "SurfaceResult",
+    "SurfaceStatus",
+]
+
+SurfaceStatus = Literal["passed", "failed", "error", "not-answering"]
+
+
+@dataclass
+class CheckTally:
+    """How often one check passed and failed for one operation."""
+
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+
+    @property
+    def total(self) -> int:
+        """Every time the check ran."""
+        return self.passed + self.failed + self.errors
+
+
+@dataclass
+class FailureRecord:
+    """One distinct failure (repeats of the same failure are counted, not listed)."""
+
+    operation: str
+    check: str
+    title: str
+    message: str
+    phase: str
+    status: int | None = None
+    reproduce: str | None = None
+    """A curl command that sends the failing request (secrets redacted)."""
+    response: str | None = None
+    """The start of the response body (secrets redacted)."""
+    count: int = 1
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """What makes two failures the same one."""
+        return (self.operation, self.check, self.title, self.message.split("\n", 1)[0])
+
+
+@dataclass
+class SurfaceResult:
+    """The outcome of the suite against one surface (one OpenAPI document)."""
+
+    surface: str
+    base_url: str
+    status: SurfaceStatus = "passed"
+    operations: list[str] = field(default_factory=list)
+    """operationIds tested, in document order."""
+    skipped_operations: dict[str, str] = field(default_factory=dict)
+    """operationId -> why it was not tested (e.g. it changes state and was not allowed)."""
+    tallies: dict[tuple[str, str], CheckTally] = field(default_factory=dict)
+    failures: list[FailureRecord] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    links_declared: list[str] = field(default_factory=list)
+    """Every link of the document whose source and target were both tested."""
+    links_followed: Counter[str] = field(default_factory=Counter)
+    cases: Counter[str] = field(default_factory=Counter)
+    """operationId -> requests sent for it."""
+    phases: dict[str, float] = field(default_factory=dict)
+    """phase -> seconds."""
+    tasks: list[TaskRecord] = field(default_factory=list)
+    stateful_scenarios: int = 0
+    """Stateful scenarios run (each a chain of calls following the document's links)."""
+    seconds: float = 0.0
+    note: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """No failure and no error (a surface that does not answer is not ok either)."""
+        return self.status == "passed"
+
+    @property
+    def links_missed(self) -> list[str]:
+        """Declared links that were never followed."""
+        return [link for link in self.links_declared if self.links_followed[link] == 0]
+
+    def tally(self, operation: str, check: str) -> CheckTally:
+        """The tally of ``check`` for ``operation`` (created on first use)."""
+        return self.tallies.setdefault((operation, check), CheckTally())
+
+    def checks(self) -> list[str]:
+        """Every check that ran, in a stable order."""
+        return sorted({check for _, check in self.tallies})
+
+    def add_failure(self, record: FailureRecord) -> None:
+        """Record a failure, folding repeats of one already recorded."""
+        for existing in self.failures:
+            if existing.key == record.key:
+                existing.count += record.count
+                return
+        self.failures.append(record)
+
+
+@dataclass
+class SuiteResult:
+    """The outcome of the suite against every surface it ran."""
+
+    surfaces: list[SurfaceResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Every surface passed (and there was at least one)."""
+        return bool(self.surfaces) and all(s.ok for s in self.surfaces)
+
+    @property
+    def failure_count(self) -> int:
+        """Distinct failures over all surfaces."""
+        return sum(len(s.failures) for s in self.surfaces)
+
+
+class Redactor:
+    """Replaces secrets (passwords, session tokens, Basic credentials) in report text."""
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+
+    def add(self, *secrets: str | None) -> None:
+        """Never show these strings (empty and very short ones are ignored: too many hits)."""
+        for secret in secrets:
+            if secret and len(secret) >= 4:
+                self._secrets.add(secret)
+
+    def __call__(self, text: str) -> str:
+        """``text`` with every known secret replaced by ``***``."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text

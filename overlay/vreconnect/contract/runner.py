@@ -1,0 +1,709 @@
+"""Run the suite: schemathesis' engine, configured per surface, against one target.
+
+:func:`run_suite` is what both the property tests (``tests/property``) and ``vreconnect
+contract`` call. For each surface it:
+
+1. checks that the surface answers, and logs in (a real login, as the configured user);
+2. loads the surface's OpenAPI document with a schemathesis configuration built from the
+   surface's facts (:mod:`vreconnect.contract.surfaces`) and the run's options (seed, examples,
+   stateful steps, which state-changing operations are allowed, object ids to pin);
+3. runs every phase of schemathesis' engine (examples, coverage, fuzzing, stateful) with every
+   built-in check plus the suite's own (:mod:`vreconnect.contract.checks`);
+4. folds the engine's events into a :class:`~vreconnect.contract.results.SurfaceResult`: per
+   operation and check how often it passed and failed, each distinct failure with a redacted
+   curl command to reproduce it, and which of the document's links the stateful runs followed.
+
+Everything is sequential (one schemathesis worker, checks that wait for every task a call
+starts), so no two requests ever run against the same object at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import requests
+import yaml
+
+from .checks import READ_PRIVILEGES, RunContext
+from .results import FailureRecord, Redactor, SuiteResult, SurfaceResult
+from .sessions import (
+    Credentials,
+    LoginFailed,
+    SessionBroker,
+    basic_auth_header,
+    make_auth_provider,
+    operation_security,
+)
+from .surfaces import SURFACES, Surface
+from .target import Target, discover_objects
+
+__all__ = [
+    "DEFAULT_RELEASE",
+    "PHASES",
+    "SuiteOptions",
+    "declared_links",
+    "document_operations",
+    "load_document",
+    "privileged_operations",
+    "run_suite",
+    "run_surface",
+    "surface_answers",
+]
+
+log = logging.getLogger("vreconnect.contract")
+
+DEFAULT_RELEASE = "8.0.3.0"
+"""The VI/JSON release the suite speaks (the servers' default in specs/vim25.yaml and sms.yaml)."""
+
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+"""schemathesis' test phases, all on by default."""
+
+PIN_PROBABILITY = 0.8
+"""How often a pinned parameter (or the Login body) takes a pinned value; the rest are generated."""
+
+MAX_EXCERPT = 600
+"""Bytes of a failing response's body kept in the report."""
+
+ProgressCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SuiteOptions:
+    """How to run the suite (the same options for the property tests and the CLI).
+
+    ``allow``: state-changing operations to run (operationIds); None runs every operation.
+    Logins, reads and task reads always run. ``objects``: ids to pin path parameters to, by
+    kind (``host``, ``vasa-provider``, ``pairing``), in addition to any the server lists.
+    """
+
+    admin: Credentials
+    readonly: Credentials | None = None
+    allow: frozenset[str] | None = frozenset()
+    max_examples: int = 25
+    max_steps: int = 12
+    """Stateful steps per scenario (``phases.stateful.max-steps``)."""
+    max_scenarios: int = 80
+    """Stateful scenarios (the stateful phase's ``max-examples``)."""
+    seed: int = 0
+    release: str = DEFAULT_RELEASE
+    phases: tuple[str, ...] = PHASES
+    objects: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    task_timeout: float = 900.0
+    task_poll_interval: float = 2.0
+    request_timeout: float = 60.0
+    discover: bool = True
+    """Ask the server for object ids (a simulator's ``/_sim/objects``, the VR pairings)."""
+
+
+def load_document(surface: Surface) -> tuple[Path, dict[str, Any]]:
+    """The path and the parsed content of a surface's OpenAPI document."""
+    from vreconnect_sim.validation import document_path
+
+    path = document_path(surface.document.removesuffix(".yaml"))
+    if path is None:
+        raise FileNotFoundError(f"specs/{surface.document} not found")
+    with path.open(encoding="utf-8") as fh:
+        loaded = yaml.safe_load(fh)
+    return path, loaded
+
+
+def document_operations(spec: Mapping[str, Any]) -> list[tuple[str, str, str, Mapping[str, Any]]]:
+    """(operationId, METHOD, path, operation) in document order."""
+    found = []
+    for path, item in (spec.get("paths") or {}).items():
+        for method, op in item.items():
+            if method in ("get", "put", "post", "delete", "patch", "head", "options"):
+                found.append((str(op["operationId"]), method.upper(), path, op))
+    return found
+
+
+def declared_links(spec: Mapping[str, Any], selected: Iterable[str] | None = None) -> list[str]:
+    """Every link of the document as ``source -> [status] name -> target`` (operationIds).
+
+    With ``selected``, only links whose source and target are both in it.
+    """
+    chosen = set(selected) if selected is not None else None
+    links = []
+    for op_id, _, _, op in document_operations(spec):
+        for status, response in (op.get("responses") or {}).items():
+            for name, link in ((response or {}).get("links") or {}).items():
+                target = str(link.get("operationId"))
+                if chosen is None or (op_id in chosen and target in chosen):
+                    links.append(f"{op_id} -> [{status}] {name} -> {target}")
+    return links
+
+
+def privileged_operations(surface: Surface, spec: Mapping[str, Any]) -> dict[str, str]:
+    """operationId -> privilege it requires beyond reading (x-vim-privilege, x-required-privilege)."""
+    found: dict[str, str] = {}
+    for op_id, _, _, op in document_operations(spec):
+        privilege = op.get("x-vim-privilege") or op.get("x-required-privilege")
+        if isinstance(privilege, str) and privilege not in READ_PRIVILEGES:
+            found[op_id] = privilege
+    found.update(surface.extra_privileges)
+    return found
+
+
+def _example_accounts(spec: Mapping[str, Any]) -> list[Credentials]:
+    """User names in the document's Login examples (real on most vCenters), with no password.
+
+    ``administrator@vsphere.local`` is every vCenter's built-in administrator: a login as it
+    with the example's password must not be sent to a real server (see guard_accounts).
+    """
+    found = []
+    for op_id, _, _, op in document_operations(spec):
+        example = _request_example(op) if op_id == "Login" else None
+        if isinstance(example, Mapping) and isinstance(example.get("userName"), str):
+            found.append(Credentials(str(example["userName"]), "\0never"))
+    return found
+
+
+def _request_example(op: Mapping[str, Any]) -> Any:
+    """The documented request body example of an operation (None if it has none)."""
+    content = ((op.get("requestBody") or {}).get("content") or {}).get("application/json") or {}
+    return content.get("example")
+
+
+# -- does the surface answer? -----------------------------------------------------------------
+
+
+def surface_answers(surface: Surface, target: Target, release: str) -> str | None:
+    """None if ``surface`` answers at ``target``, else why not.
+
+    Each probe is a call every server of that kind answers without credentials (a VI/JSON
+    ServiceContent read, a REST login without credentials that must be refused).
+
+    Raises:
+        requests.ConnectionError: the server cannot be reached at all.
+    """
+    vim = f"/sdk/vim25/{release}"
+    probes: dict[str, tuple[str, str]] = {
+        "vim25": ("GET", f"{vim}/ServiceInstance/ServiceInstance/content"),
+        "sms": ("POST", f"{vim}/sms/VasaProvider/vreconnect-probe/QueryProviderInfo"),
+        "vcenter": ("POST", "/rest/com/vmware/cis/session"),
+        "vr": ("POST", "/api/rest/vr/v2/session"),
+        "control": ("GET", "/_sim/health"),
+    }
+    method, path = probes[surface.name]
+    r = target.request(method, path, timeout=30)
+    try:
+        body = r.json()
+    except ValueError:
+        body = None
+    if surface.name == "vim25":
+        ok = (
+            r.status_code == 200
+            and isinstance(body, dict)
+            and body.get("_typeName") == "ServiceContent"
+        )
+    elif surface.name == "sms":
+        # No session: a VI/JSON fault (500, NotAuthenticated) is the answer of a live SMS.
+        ok = r.status_code == 500 and isinstance(body, dict) and "_typeName" in body
+    elif surface.name == "vcenter":
+        ok = r.status_code == 401 and isinstance(body, dict) and "type" in body
+    elif surface.name == "vr":
+        ok = r.status_code == 401
+    else:
+        ok = r.status_code == 200
+    if ok:
+        return None
+    return f"{method} {path} answered HTTP {r.status_code}, not like {surface.name}"
+
+
+# -- schemathesis configuration ---------------------------------------------------------------
+
+
+def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(dict(merged[key]), value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def build_config(surface: Surface, target: Target, options: SuiteOptions) -> dict[str, Any]:
+    """The schemathesis configuration (``schemathesis.toml`` keys) of one surface run."""
+    # One [[operations]] entry per operation: schemathesis merges matching entries field by
+    # field, so two entries both setting the same section would keep only one of them.
+    per_operation: dict[str, dict[str, Any]] = {}
+    for entry in surface.operation_config:
+        op_id = str(entry["include-operation-id"])
+        per_operation[op_id] = _deep_merge(per_operation.get(op_id, {}), entry)
+    operations = list(per_operation.values())
+
+    phases: dict[str, Any] = {name: {"enabled": name in options.phases} for name in PHASES}
+    phases["stateful"]["max-steps"] = options.max_steps
+    phases["stateful"]["generation"] = {"max-examples": options.max_scenarios}
+    if target.on_reset is None:
+        # A server the suite does not own gets only safe methods (RFC 9110: GET, OPTIONS, TRACE)
+        # where the document declares none: by default schemathesis also tries DELETE, PUT,
+        # POST and PATCH on every path, and a real VR appliance, say, deletes a pairing on
+        # DELETE /pairings/{id}, which its document here does not declare.
+        phases["coverage"]["unexpected-methods"] = ["GET", "OPTIONS", "TRACE"]
+    config: dict[str, Any] = {
+        "seed": options.seed,
+        "base-url": target.url(surface.base_path.format(release=options.release)),
+        "tls-verify": target.schemathesis_tls_verify(),
+        "request-timeout": options.request_timeout,
+        # One worker: requests run one at a time, so no two ever touch an object at once.
+        "workers": 1,
+        "generation": {
+            "deterministic": True,
+            "max-examples": options.max_examples,
+            # No example database: a run depends on the seed alone (and writes no files).
+            "database": "none",
+        },
+        "phases": phases,
+        "operations": operations,
+    }
+    return _deep_merge(config, surface.config)
+
+
+# -- the schema subclass the run lives on ------------------------------------------------------
+
+
+def _suite_schema_class(base: type, run: RunContext, target: Target) -> type:
+    """A subclass of schemathesis' schema class carrying this run.
+
+    The run context is what the suite's checks look up; the transport override gives remote
+    targets the CLI's TLS; the state machine override resets an owned simulator before every
+    stateful scenario, so every flow (log in, start a task, read it, log out) starts from the
+    scenario and a replayed scenario sees the same server.
+    """
+    tls_transport = target.transport()
+    reset = target.on_reset
+
+    class SuiteSchema(base):  # type: ignore[misc]
+        vreconnect_run: ClassVar[RunContext] = run
+
+        if tls_transport is not None:
+
+            @property
+            def transport(self) -> Any:
+                return tls_transport
+
+        def build_state_machine(self, *args: Any, **kwargs: Any) -> type:
+            # Stateful steps take their values from links, never from schemathesis' pool of
+            # values seen in earlier responses: with the pool, hypothesis stops the stateful
+            # phase early ("FlakyStrategyDefinition: Inconsistent data generation", which the
+            # engine reports as a pass) -- seen here with 100 examples per operation.
+            feedback = kwargs.get("feedback")
+            if feedback is not None:
+                kwargs["feedback"] = dataclasses.replace(feedback, extra_data_source=None)
+            machine: type = super().build_state_machine(*args, **kwargs)
+            if reset is None:
+                return machine
+
+            class ResettingMachine(machine):  # type: ignore[misc]
+                def __init__(self) -> None:
+                    assert reset is not None
+                    reset()
+                    run.broker.forget()
+                    super().__init__()
+
+            return ResettingMachine
+
+    SuiteSchema.__name__ = SuiteSchema.__qualname__ = f"SuiteSchema_{run.surface.name}"
+    return SuiteSchema
+
+
+def pinned_parameters(
+    surface: Surface, pins: Mapping[str, Sequence[str]]
+) -> dict[str, dict[str, list[str]]]:
+    """operationId -> path parameter -> the object ids to pin it to."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for pin in surface.pins:
+        values = list(dict.fromkeys(pin.constant or pins.get(pin.kind or "", ())))
+        if values:
+            for op_id in pin.operations:
+                found.setdefault(op_id, {})[pin.parameter] = values
+    return found
+
+
+def _add_case_hooks(
+    schema: Any,
+    surface: Surface,
+    spec: Mapping[str, Any],
+    pinned: Mapping[str, Mapping[str, Sequence[str]]],
+    login: Credentials | None,
+) -> None:
+    """Steer generated cases towards objects that exist (a ``flatmap_case`` hook).
+
+    Everything is drawn through hypothesis (a seeded random), uniformly: schemathesis' own
+    dictionaries draw entries with ``sampled_from``, which settles on the first entry for most
+    cases, and the first host is rarely the one an operation can work on.
+
+    * Pins: a positive path parameter takes one of its pinned values with probability
+      :data:`PIN_PROBABILITY`; the rest stay generated, so unknown ids are still tested.
+    * Login: with ``surface.login_body_pins``, a positive ``Login`` body takes the suite's user
+      name *and* password, together, with the same probability (never the user name alone: a
+      wrong password for a real account counts towards its lockout).
+    * Stateful examples: in stateful steps of ``surface.stateful_examples``, half of the positive
+      cases send the documented request example instead of a generated body. A generated body
+      rarely names objects that exist, so without it a task-starting operation would seldom
+      start a task in a stateful run and its links would not be followed.
+
+    Negative parts of a case are never touched (the case must stay as invalid as it claims).
+    """
+    from hypothesis import strategies as st
+    from schemathesis.core.parameters import ParameterLocation
+    from schemathesis.generation.meta import TestPhase
+
+    examples = {
+        op_id: _request_example(op)
+        for op_id, _, _, op in document_operations(spec)
+        if op_id in surface.stateful_examples and _request_example(op) is not None
+    }
+    credentials = login if surface.login_body_pins else None
+
+    def negative_at(case: Any, location: ParameterLocation) -> bool:
+        return case.meta is not None and bool(case.meta.is_negative_at(location))
+
+    def steer(case: Any, rnd: Any) -> Any:
+        op_id = str(case.operation.definition.raw.get("operationId"))
+        params = pinned.get(op_id, {})
+        if params and not negative_at(case, ParameterLocation.PATH):
+            chosen = dict(case.path_parameters or {})
+            for name, values in params.items():
+                if rnd.random() < PIN_PROBABILITY:
+                    chosen[name] = rnd.choice(list(values))
+            case.path_parameters = chosen
+        if (
+            credentials is not None
+            and op_id == "Login"
+            and isinstance(case.body, dict)
+            and not negative_at(case, ParameterLocation.BODY)
+            and rnd.random() < PIN_PROBABILITY
+        ):
+            case.body = {
+                **case.body,
+                "userName": credentials.user,
+                "password": credentials.password,
+            }
+        return case
+
+    def flatmap_case(context: Any, case: Any) -> Any:
+        op_id = str(context.operation.definition.raw.get("operationId"))
+        meta = case.meta
+        candidates = [case]
+        if (
+            op_id in examples
+            and meta is not None
+            and meta.phase.name == TestPhase.STATEFUL
+            and meta.generation.mode.is_positive
+        ):
+            seeded = case.derive(keep_auth=True)
+            seeded.body = json.loads(json.dumps(examples[op_id]))
+            candidates.append(seeded)
+        chosen = st.sampled_from(candidates) if len(candidates) > 1 else st.just(case)
+        if op_id not in pinned and not (credentials is not None and op_id == "Login"):
+            return chosen
+        return st.tuples(chosen, st.randoms(use_true_random=True)).map(lambda pair: steer(*pair))
+
+    schema.hooks.register_hook_with_name(flatmap_case, "flatmap_case")
+
+
+# -- running one surface -------------------------------------------------------------------------
+
+
+def run_surface(
+    surface: Surface,
+    target: Target,
+    options: SuiteOptions,
+    *,
+    redact: Redactor | None = None,
+    progress: ProgressCallback | None = None,
+    discovered: Mapping[str, Sequence[str]] | None = None,
+) -> SurfaceResult:
+    """Run every phase and check against one surface and fold the outcome into a result."""
+    import schemathesis
+    from schemathesis.config import SchemathesisConfig
+    from schemathesis.engine import events, from_schema
+
+    started = time.monotonic()
+    redact = redact or Redactor()
+    for creds in (options.admin, options.readonly):
+        if creds is not None:
+            header = basic_auth_header(creds)
+            # Never in a report: the password, and its Basic form (also base64 only).
+            redact.add(creds.password, json.dumps(creds.password)[1:-1], header, header[6:])
+    spec_path, spec = load_document(surface)
+    base_url = target.url(surface.base_path.format(release=options.release))
+    result = SurfaceResult(surface=surface.name, base_url=base_url)
+
+    all_ops = document_operations(spec)
+    allowed: list[str] = []
+    for op_id, _, _, _ in all_ops:
+        if (
+            surface.auth == "none"
+            or options.allow is None
+            or op_id in surface.safe_operations
+            or op_id in options.allow
+        ):
+            allowed.append(op_id)
+        else:
+            result.skipped_operations[op_id] = f"changes state (run it with --allow {op_id})"
+    result.operations = allowed
+    result.links_declared = declared_links(spec, allowed)
+    if declared_links(spec) and not result.links_declared and "stateful" in options.phases:
+        # Every link starts or ends at an operation left out (safe mode): nothing to chain.
+        options = dataclasses.replace(
+            options, phases=tuple(p for p in options.phases if p != "stateful")
+        )
+        result.note = "no stateful phase: every link involves an operation that was not run"
+
+    broker = SessionBroker(surface, target, options.release)
+    broker.on_token = redact.add
+    security = operation_security(spec)
+    if discovered is None:
+        discovered = discover_objects(target) if options.discover else {}
+    pins: dict[str, list[str]] = {k: list(v) for k, v in discovered.items()}
+    for kind, values in options.objects.items():
+        pins[kind] = list(dict.fromkeys([*values, *pins.get(kind, [])]))
+
+    run = RunContext(
+        surface=surface,
+        broker=broker,
+        security=security,
+        privileges={k: v for k, v in privileged_operations(surface, spec).items() if k in allowed},
+        admin=options.admin if surface.auth != "none" else None,
+        readonly=options.readonly if surface.auth != "none" else None,
+        task_timeout=options.task_timeout,
+        task_poll_interval=0.0 if target.is_in_process else options.task_poll_interval,
+        error_log=target.error_log,
+        # The embedded simulator has no lockout; a real server's accounts need protecting.
+        protected=(
+            {}
+            if target.on_reset is not None
+            else {
+                c.user: c.password
+                # The suite's own accounts last: their real password wins over the examples'.
+                for c in (*_example_accounts(spec), options.readonly, options.admin)
+                if c is not None
+            }
+        ),
+    )
+    if target.error_log is not None:
+        run.errors_seen = len(target.error_log())
+    if run.privileges and run.readonly is None:
+        result.note = "privilege checks skipped: no read-only user (--readonly-user)"
+
+    # A login that fails here (wrong password, the surface is down) ends the surface: every
+    # check would only report the same thing again.
+    if surface.auth != "none":
+        try:
+            broker.token(options.admin)
+        except LoginFailed as exc:
+            result.status = "error"
+            result.errors.append(str(exc))
+            result.seconds = time.monotonic() - started
+            return result
+        if surface.name == "vr" and not pins.get("pairing"):
+            pins["pairing"] = _vr_pairings(broker, options.admin)
+
+    config = SchemathesisConfig.from_dict(build_config(surface, target, options))
+    schema: Any = schemathesis.openapi.from_path(spec_path, config=config)
+    schema.__class__ = _suite_schema_class(type(schema), run, target)
+    if target.app is not None:
+        schema.app = target.app
+    if surface.auth != "none":
+        provider = make_auth_provider(broker, security, options.admin, allowed=frozenset(allowed))
+        # refresh_interval=None: the broker caches sessions itself (and never reuses a logout's).
+        schema.auth(refresh_interval=None)(provider)
+    _add_case_hooks(schema, surface, spec, pinned_parameters(surface, pins), options.admin)
+    if result.skipped_operations:
+        # exclude(), not include(): schemathesis ORs include filters, and the configuration's
+        # [[operations]] entries already add one that matches every operation.
+        schema = schema.exclude(operation_id=list(result.skipped_operations))
+
+    labels = {f"{method} {path}": op_id for op_id, method, path, _ in all_ops}
+    label_of = {op_id: label for label, op_id in labels.items()}
+    # schemathesis names a transition "<source label> -> [<status>] <link> -> <target label>".
+    transitions = {}
+    for link in declared_links(spec):
+        source, rest = link.split(" -> ", 1)
+        middle, target_op = rest.rsplit(" -> ", 1)
+        key = f"{label_of[source]} -> {middle} -> {label_of.get(target_op, target_op)}"
+        transitions[key] = link
+
+    phase_started: dict[str, float] = {}
+    try:
+        for event in from_schema(schema).execute():
+            if isinstance(event, events.PhaseStarted):
+                name = str(event.phase.name.value)
+                phase_started[name] = time.monotonic()
+                if name in PHASES and target.on_reset is not None:
+                    # Every phase starts from the scenario (the examples phase, say, heals the
+                    # VCHA cluster that the stateful phase must find degraded).
+                    target.on_reset()
+                    broker.forget()
+                if progress is not None and name in PHASES:
+                    progress(f"{surface.name}: {name}")
+            elif isinstance(event, events.PhaseFinished):
+                name = str(event.phase.name.value)
+                if name in phase_started:
+                    result.phases[name] = time.monotonic() - phase_started[name]
+            elif isinstance(event, events.ScenarioFinished):
+                _fold_scenario(result, event, labels, transitions, redact)
+                if event.phase.value == "stateful":
+                    result.stateful_scenarios += 1
+            elif isinstance(event, events.NonFatalError):
+                result.errors.append(redact(f"{event.label}: {event.info.title}: {event.info}"))
+            elif isinstance(event, events.FatalError):
+                result.errors.append(redact(f"fatal: {event.exception}"))
+            elif isinstance(event, events.EngineFinished):
+                for failure in event.failures:
+                    result.add_failure(
+                        FailureRecord(
+                            "(run)", "after_run", failure.title, redact(failure.message), "run"
+                        )
+                    )
+    finally:
+        result.tasks = list(run.tasks)
+        try:
+            broker.logout_all()
+        except Exception:  # never mask the run's own outcome
+            log.debug("logout after the run failed", exc_info=True)
+
+    if result.errors:
+        result.status = "error"
+    elif result.failures:
+        result.status = "failed"
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _vr_pairings(broker: SessionBroker, creds: Credentials) -> list[str]:
+    """The VR appliance's pairing ids (GET /pairings), to pin ``pairing_id`` to."""
+    assert broker.surface.session_header is not None
+    try:
+        r = broker.target.request(
+            "GET",
+            "/api/rest/vr/v2/pairings",
+            headers={broker.surface.session_header: broker.token(creds)},
+        )
+        items = r.json().get("list", []) if r.status_code == 200 else []
+    except (requests.RequestException, ValueError, AttributeError, LoginFailed):
+        return []
+    return [str(p["pairing_id"]) for p in items if isinstance(p, dict) and "pairing_id" in p]
+
+
+def _fold_scenario(
+    result: SurfaceResult,
+    event: Any,
+    labels: Mapping[str, str],
+    transitions: Mapping[str, str],
+    redact: Redactor,
+) -> None:
+    """Add one finished scenario's cases, check outcomes, failures and links to ``result``."""
+    from schemathesis.engine import Status
+
+    recorder = event.recorder
+    phase = str(event.phase.value)
+    for case_id, node in recorder.cases.items():
+        op_id = labels.get(node.value.operation.label, node.value.operation.label)
+        if node.parent_id is None or node.transition is not None:
+            result.cases[op_id] += 1
+        transition = node.transition
+        if transition is not None and node.is_transition_applied:
+            link = transitions.get(transition.id)
+            if link is not None:
+                result.links_followed[link] += 1
+        for check in recorder.checks.get(case_id, []):
+            tally = result.tally(op_id, check.name)
+            if check.status == Status.SUCCESS:
+                tally.passed += 1
+            elif check.status == Status.FAILURE:
+                tally.failed += 1
+                info = check.failure_info
+                if info is None:
+                    continue
+                failure = info.failure
+                interaction = recorder.interactions.get(case_id)
+                response = interaction.response if interaction is not None else None
+                status = response.status_code if response is not None else None
+                excerpt = None
+                if response is not None and response.content:
+                    excerpt = redact(response.content[:MAX_EXCERPT].decode("utf-8", "replace"))
+                result.add_failure(
+                    FailureRecord(
+                        operation=op_id,
+                        check=check.name,
+                        title=failure.title,
+                        message=redact(failure.message),
+                        phase=phase,
+                        status=status,
+                        reproduce=redact(info.code_sample) if info.code_sample else None,
+                        response=excerpt,
+                    )
+                )
+            else:
+                tally.errors += 1
+
+
+# -- the whole suite --------------------------------------------------------------------------
+
+
+def run_suite(
+    target: Target,
+    options: SuiteOptions,
+    surfaces: Sequence[str] | None = None,
+    *,
+    require: bool = False,
+    progress: ProgressCallback | None = None,
+) -> SuiteResult:
+    """Run the suite against ``target``.
+
+    ``surfaces``: names (default: every CLI surface). Surfaces that do not answer are reported
+    as ``not-answering``; with ``require`` (the user named them) that is an error, otherwise
+    they are left out of the result.
+
+    Raises:
+        requests.ConnectionError: the server cannot be reached at all (nothing answered).
+    """
+    started = time.monotonic()
+    names = list(surfaces) if surfaces else [n for n, s in SURFACES.items() if s.cli]
+    suite = SuiteResult()
+    redact = Redactor()
+    discovered = discover_objects(target) if options.discover else {}
+    reachable = False
+    last_error: requests.ConnectionError | None = None
+    for name in names:
+        surface = SURFACES[name]
+        try:
+            why = surface_answers(surface, target, options.release)
+            reachable = True
+        except requests.ConnectionError as exc:
+            last_error = exc
+            why = f"cannot connect: {exc}"
+        if why is not None:
+            if require:
+                suite.surfaces.append(
+                    SurfaceResult(
+                        surface=name,
+                        base_url=target.url(surface.base_path.format(release=options.release)),
+                        status="not-answering",
+                        note=why,
+                    )
+                )
+            continue
+        if progress is not None:
+            progress(f"{name}: starting")
+        suite.surfaces.append(
+            run_surface(
+                surface, target, options, redact=redact, progress=progress, discovered=discovered
+            )
+        )
+    if not reachable and last_error is not None:
+        raise last_error
+    suite.seconds = time.monotonic() - started
+    return suite

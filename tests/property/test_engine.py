@@ -1,0 +1,226 @@
+"""The suite engine itself: safety, failure detection, reports, and agreement with the documents."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vreconnect.contract import SURFACES, Target, run_surface
+from vreconnect.contract.checks import json_pointer
+from vreconnect.contract.report import summary_lines, write_junit
+from vreconnect.contract.results import (
+    CheckTally,
+    FailureRecord,
+    Redactor,
+    SuiteResult,
+    SurfaceResult,
+)
+from vreconnect.contract.runner import declared_links, document_operations, load_document
+from vreconnect.contract.sessions import AuthData, NotAllowed, SessionBroker, make_auth_provider
+from vreconnect.contract.simulator import embedded_simulator
+from vreconnect.contract.surfaces import Refusal
+from vreconnect_sim.app import create_app, get_state
+from vreconnect_sim.injection import FaultRule
+
+from .conftest import ADMIN, Budget, options
+
+TINY = Budget(max_examples=3, max_steps=4, max_scenarios=6)
+STATE_CHANGING = {
+    "ReconnectHost_Task",
+    "ReconfigureHostForDAS_Task",
+    "DisconnectHost_Task",
+    "CancelTask",
+}
+
+
+def _sim_tasks(target: Target) -> int:
+    assert target.app is not None
+    return len(get_state(target.app).tasks.list(None))
+
+
+def test_safe_by_default_sends_no_state_changing_request() -> None:
+    """With no --allow, only logins, reads and task reads are sent: no task is ever created."""
+    with embedded_simulator() as target:
+        result = run_surface(SURFACES["vim25"], target, options(TINY, allow=frozenset()))
+        assert _sim_tasks(target) == 0
+    assert result.ok, summary_lines(SuiteResult([result]))
+    assert set(result.skipped_operations) == STATE_CHANGING
+    assert not STATE_CHANGING & set(result.cases)
+    assert "--allow ReconnectHost_Task" in result.skipped_operations["ReconnectHost_Task"]
+
+
+def test_allow_names_the_operations_that_run() -> None:
+    """--allow ReconnectHost_Task runs that one operation and no other state-changing one."""
+    allow = frozenset({"ReconnectHost_Task"})
+    with embedded_simulator() as target:
+        result = run_surface(SURFACES["vim25"], target, options(TINY, allow=allow))
+    assert result.ok, summary_lines(SuiteResult([result]))
+    assert set(result.skipped_operations) == STATE_CHANGING - allow
+    assert result.cases["ReconnectHost_Task"] > 0
+    assert {t.operation for t in result.tasks} == {"ReconnectHost_Task"}
+
+
+def test_provider_refuses_operations_not_allowed() -> None:
+    """Second lock: the auth provider stops a case of an operation the run may not send."""
+    with embedded_simulator() as target:
+        broker = SessionBroker(SURFACES["vim25"], target, "8.0.3.0")
+        provider = make_auth_provider(
+            broker, {"CancelTask": frozenset({"sessionHeader"})}, ADMIN, allowed=frozenset()
+        )()
+
+        class Operation:
+            definition = type("D", (), {"raw": {"operationId": "CancelTask"}})()
+
+        context: Any = type("Ctx", (), {"operation": Operation()})()
+        with pytest.raises(NotAllowed):
+            provider.get(None, context)
+        assert len(get_state(target.app).sessions["vim25"]) == 0
+
+
+def test_a_broken_server_fails_the_run(tmp_path: Path) -> None:
+    """A server answering outside its document fails the run; the report says where and how."""
+    app = create_app(seed=0, validate_responses=False)
+    get_state(app).injector.add(
+        FaultRule(surface="vr", operation="get_pairings", status=418, body={"teapot": True})
+    )
+    # No on_reset: the fault rule must survive the phases (a real server is not reset either).
+    result = run_surface(SURFACES["vr"], Target.in_process(app), options(TINY))
+    assert result.status == "failed"
+    failed = {(f.operation, f.check) for f in result.failures}
+    assert ("get_pairings", "status_code_conformance") in failed
+    record = next(f for f in result.failures if f.check == "status_code_conformance")
+    assert record.status == 418 and record.reproduce and "curl" in record.reproduce
+    # Secrets never reach a report: the Basic credentials and session ids are redacted.
+    junit = write_junit(SuiteResult([result]), tmp_path / "out.xml").read_text()
+    text = summary_lines(SuiteResult([result])) + junit
+    assert "VMware1!" not in text
+    assert "YWRtaW5pc3RyYXRvckB2c3BoZXJlLmxvY2FsOlZNd2FyZTEh" not in text  # admin:VMware1!
+
+
+def test_junit_structure(tmp_path: Path) -> None:
+    """One testsuite per surface, one testcase per operation and check, skipped and failures."""
+    surface = SurfaceResult(surface="vr", base_url="https://vr/api/rest/vr/v2")
+    surface.operations = ["get_pairings", "get_task"]
+    surface.tallies[("get_pairings", "status_code_conformance")] = CheckTally(passed=3, failed=1)
+    surface.tallies[("get_pairings", "not_a_server_error")] = CheckTally(passed=4)
+    surface.tallies[("get_task", "not_a_server_error")] = CheckTally(passed=2)
+    surface.skipped_operations["reconnect_pairing"] = "changes state"
+    surface.links_declared = ["get_pairings -> [200] get_pairing -> get_pairing"]
+    surface.add_failure(
+        FailureRecord(
+            "get_pairings", "status_code_conformance", "Undocumented", "418", "fuzzing", 418
+        )
+    )
+    surface.add_failure(
+        FailureRecord(
+            "get_pairings", "status_code_conformance", "Undocumented", "418", "stateful", 418
+        )
+    )
+    surface.status = "failed"
+    path = write_junit(SuiteResult([surface], 1.5), tmp_path / "deep" / "junit.xml")
+    root = ET.parse(path).getroot()
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("5", "1", "2")
+    cases = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
+    failure = cases[("vr.get_pairings", "status_code_conformance")].find("failure")
+    assert failure is not None and "2x" in (failure.text or "")
+    assert cases[("vr.reconnect_pairing", "(all checks)")].find("skipped") is not None
+    assert surface.failures[0].count == 2
+
+
+def test_redactor_and_pointers() -> None:
+    redact = Redactor()
+    redact.add("VMware1!", "", "abc", "token-123456")
+    assert redact("pw VMware1! t token-123456 abc") == "pw *** t *** abc"
+    doc = {"value": {"status": "RUNNING"}, "list": [{"id": "a/b"}], "a/b": 1}
+    assert json_pointer(doc, "/value/status") == "RUNNING"
+    assert json_pointer(doc, "/list/0/id") == "a/b"
+    assert json_pointer(doc, "/a~1b") == 1
+    assert json_pointer(doc, "/list/7") is None
+
+
+def test_refusals() -> None:
+    no_permission = Refusal(500, "NoPermission")
+    assert no_permission.matches(500, {"_typeName": "NoPermission"})
+    assert not no_permission.matches(500, {"_typeName": "InvalidState"})
+    assert not no_permission.matches(403, {"_typeName": "NoPermission"})
+    assert Refusal(403).matches(403, None)
+    assert AuthData("session", "secret").__repr__().count("secret") == 0
+
+
+@pytest.mark.parametrize("name", sorted(SURFACES))
+def test_surface_facts_match_the_document(name: str) -> None:
+    """Every operationId a surface names exists; every task-starting operation is read."""
+    surface = SURFACES[name]
+    _, spec = load_document(surface)
+    ops = {op_id for op_id, _, _, _ in document_operations(spec)}
+    named = (
+        set(surface.safe_operations)
+        | set(surface.logout_operations)
+        | set(surface.task_reads)
+        | {read.operation for read in surface.task_reads.values()}
+        | set(surface.extra_privileges)
+        | set(surface.stateful_examples)
+        | {op for pin in surface.pins for op in pin.operations}
+        | {str(entry["include-operation-id"]) for entry in surface.operation_config}
+    )
+    assert named <= ops, named - ops
+    assert surface.logout_operations <= surface.safe_operations or surface.auth == "none"
+    for read in surface.task_reads.values():
+        assert read.operation in surface.safe_operations
+    # Every operation with a link to a task read starts tasks, and is read to its end.
+    reads = {read.operation for read in surface.task_reads.values()}
+    starters = {
+        link.split(" -> ")[0] for link in declared_links(spec) if link.rsplit(" -> ", 1)[1] in reads
+    }
+    assert starters <= set(surface.task_reads)
+
+
+def test_a_server_not_owned_gets_only_safe_undeclared_methods() -> None:
+    """Undeclared-method probes never send DELETE/PUT/POST/PATCH to a server the suite does not own."""
+    from vreconnect.contract.runner import build_config
+    from vreconnect.tls import TLSConfig
+
+    remote = Target.remote("https://vr.example.com", TLSConfig.insecure())
+    config = build_config(SURFACES["vr"], remote, options(TINY))
+    assert config["phases"]["coverage"]["unexpected-methods"] == ["GET", "OPTIONS", "TRACE"]
+    with embedded_simulator() as owned:
+        assert (
+            "unexpected-methods"
+            not in build_config(SURFACES["vr"], owned, options(TINY))["phases"]["coverage"]
+        )
+
+
+def test_no_failing_login_for_a_real_account() -> None:
+    """On a server not owned, a generated Login never fails for a real account (lockout)."""
+    from types import SimpleNamespace
+
+    from vreconnect.contract.checks import NOBODY, RunContext, guard_accounts
+
+    run = RunContext(
+        surface=SURFACES["vim25"],
+        broker=None,  # type: ignore[arg-type]
+        security={},
+        privileges={},
+        admin=ADMIN,
+        readonly=None,
+        task_timeout=1,
+        task_poll_interval=0,
+        protected={"administrator@vsphere.local": "VMware1!"},
+    )
+    schema_type = type("S", (), {"vreconnect_run": run})
+    operation = SimpleNamespace(schema=schema_type())
+
+    def call(body: dict[str, Any]) -> Any:
+        case: Any = SimpleNamespace(operation=operation, body=dict(body))
+        guard_accounts(None, case, {})
+        return case.body
+
+    wrong = call({"userName": "administrator@vsphere.local", "password": "guess"})
+    assert wrong == {"userName": NOBODY, "password": "guess"}
+    right = {"userName": "administrator@vsphere.local", "password": "VMware1!"}
+    assert call(right) == right
+    other = {"userName": "someone-else", "password": "x"}
+    assert call(other) == other

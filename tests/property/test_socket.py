@@ -1,0 +1,296 @@
+"""The suite over a real socket: the embedded TLS server, and ``vreconnect contract`` end to end.
+
+* :class:`~vreconnect_sim.server.SimulatorServer` (uvicorn, TLS) runs one document's suite
+  through the network path of :class:`vreconnect.contract.Target` (CA bundle and thumbprint pin).
+* ``vreconnect sim serve --tls`` in one subprocess, ``vreconnect contract --url ...`` in another:
+  exit status 0 and a clean JUnit file with the same checks as the property tests; exit 1 when
+  the server breaks its contract; 4 when nothing listens; 2 for a bad command line; and by
+  default (no ``--allow``) no state-changing call at all.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from vreconnect.contract import SURFACES, Target, run_surface
+from vreconnect.contract.report import summary_lines
+from vreconnect.contract.results import SuiteResult
+from vreconnect.tls import TLSConfig
+from vreconnect_sim.server import SimulatorServer
+
+from .conftest import Budget, options
+
+pytestmark = pytest.mark.socket
+
+VRECONNECT = Path(sys.executable).parent / "vreconnect"
+SMALL = Budget(max_examples=5, max_steps=6, max_scenarios=15)
+
+
+def _check_clean(result_surface: object) -> None:
+    from vreconnect.contract.results import SurfaceResult
+
+    assert isinstance(result_surface, SurfaceResult)
+    summary = summary_lines(SuiteResult([result_surface], result_surface.seconds))
+    assert result_surface.ok, summary
+
+
+@pytest.mark.parametrize(
+    ("document", "trust"),
+    [("vim25", "ca-file"), ("vr", "thumbprint")],
+)
+def test_suite_over_tls(document: str, trust: str) -> None:
+    """One document's full suite against the TLS server (no in-process shortcut)."""
+    with SimulatorServer(tls=True, port=0, seed=0) as server:
+        assert server.ca_file is not None and server.thumbprints is not None
+        tls = (
+            TLSConfig.ca_bundle(server.ca_file)
+            if trust == "ca-file"
+            else TLSConfig.pinned(server.thumbprints[1])
+        )
+        target = Target.remote(server.base_url, tls)
+        result = run_surface(SURFACES[document], target, options(SMALL))
+    _check_clean(result)
+    assert sum(result.cases.values()) > 100
+    assert result.links_followed, "no link was followed over the socket"
+
+
+def test_pinned_thumbprint_mismatch_sends_nothing() -> None:
+    """A wrong pin fails the handshake: the suite cannot even probe the server."""
+    with SimulatorServer(tls=True, port=0, seed=0) as server:
+        target = Target.remote(server.base_url, TLSConfig.pinned("00" * 32))
+        with pytest.raises(requests.exceptions.SSLError):
+            target.request(
+                "POST",
+                "/api/rest/vr/v2/session",
+                headers={"Authorization": "Basic cmVhZG9ubHk6Vk13YXJlMSE="},
+            )
+        assert len(server.state.sessions["vr"]) == 0
+
+
+# -- vreconnect contract against vreconnect sim serve ---------------------------------------
+
+
+@dataclass
+class Served:
+    """``vreconnect sim serve --tls`` running in a subprocess."""
+
+    proc: subprocess.Popen[str]
+    base_url: str
+    sha256: str
+    cert_file: str
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The caller's environment without VRECONNECT_*, plus ``extra``."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VRECONNECT_")}
+        env.update(NO_COLOR="1", **extra)
+        return env
+
+    def control(self, method: str, path: str, **kwargs: object) -> requests.Response:
+        """A call on the simulator's control API."""
+        return requests.request(  # type: ignore[arg-type]
+            method, f"{self.base_url}/_sim{path}", verify=self.cert_file, timeout=10, **kwargs
+        )
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Served]:
+    proc = subprocess.Popen(
+        [
+            str(VRECONNECT),
+            "sim",
+            "serve",
+            "--tls",
+            "--port",
+            "0",
+            "--seed",
+            "0",
+            "--validate-responses",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stdout is not None
+    stdout = proc.stdout
+    threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
+    banner: list[str] = []
+    try:
+        while not any(line.startswith("Press Ctrl-C") for line in banner):
+            banner.append(lines.get(timeout=30))
+    except queue.Empty:
+        proc.kill()
+        pytest.fail("vreconnect sim serve printed no banner:\n" + "".join(banner))
+    text = "".join(banner)
+    url = re.search(r"control\s+(https://\S+)/_sim", text)
+    sha256 = re.search(r"SHA-256 thumbprint\s+(\S+)", text)
+    cert = re.search(r"certificate\s+(\S+)", text)
+    assert url and sha256 and cert, text
+    try:
+        yield Served(proc, url.group(1), sha256.group(1), cert.group(1))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _contract(served: Served, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base_env = {
+        "VRECONNECT_PASSWORD": "VMware1!",
+        "VRECONNECT_READONLY_USER": "readonly@vsphere.local",
+        "VRECONNECT_READONLY_PASSWORD": "VMware1!",
+    }
+    base_env.update(env)
+    return subprocess.run(
+        [str(VRECONNECT), "contract", *args],
+        env=served.env(**base_env),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def _junit(path: Path) -> ET.Element:
+    root = ET.parse(path).getroot()
+    assert root.tag == "testsuites"
+    return root
+
+
+def test_contract_against_sim_serve_passes(served: Served, tmp_path: Path) -> None:
+    """`vreconnect contract --url` against `vreconnect sim serve`: every check, exit 0."""
+    junit = tmp_path / "contract.xml"
+    proc = _contract(
+        served,
+        "--url", served.base_url,
+        "--user", "administrator@vsphere.local",
+        "--thumbprint", served.sha256,
+        "--allow", "all",
+        "--max-examples", "3",
+        "--junit", str(junit),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "VMware1!" not in proc.stdout + proc.stderr + junit.read_text()
+    root = _junit(junit)
+    assert (root.get("failures"), root.get("errors")) == ("0", "0")
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    assert set(suites) == {"vim25", "sms", "vcenter", "vr"}
+    names = {(c.get("classname"), c.get("name")) for c in root.iter("testcase")}
+    # The same checks as the property tests, the suite's own included.
+    for expected in [
+        ("vim25.ReconnectHost_Task", "response_schema_conformance"),
+        ("vim25.ReconnectHost_Task", "privilege_required"),
+        ("vim25.ReconnectHost_Task", "session_required"),
+        ("vim25.ReconnectHost_Task", "task_completes"),
+        ("sms.VasaProviderReconnect_Task", "privilege_required"),
+        ("vcenter.vcha_cluster_passive_redeploy_task", "ignored_auth"),
+        ("vr.reconnect_pairing", "negative_data_rejection"),
+    ]:
+        assert expected in names, expected
+    # The simulator checked its own responses all along.
+    violations = served.control("GET", "/violations").json()
+    assert violations["total"] == 0, violations
+
+
+def test_contract_is_safe_by_default(served: Served, tmp_path: Path) -> None:
+    """Without --allow only logins, reads and task reads run: no task is ever started."""
+    assert served.control("POST", "/reset").status_code == 200
+    junit = tmp_path / "safe.xml"
+    proc = _contract(
+        served, "--url", served.base_url, "--user", "administrator@vsphere.local",
+        "--insecure", "--max-examples", "3", "--junit", str(junit),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert served.control("GET", "/tasks").json()["total"] == 0
+    skipped = {
+        c.get("classname")
+        for c in _junit(junit).iter("testcase")
+        if c.find("skipped") is not None and c.get("name") == "(all checks)"
+    }
+    assert {
+        "vim25.ReconnectHost_Task",
+        "vim25.CancelTask",
+        "sms.VasaProviderReconnect_Task",
+        "vcenter.vcha_cluster_passive_redeploy_task",
+        "vr.reconnect_pairing",
+    } <= skipped
+    assert "--allow ReconnectHost_Task" in proc.stdout
+
+
+def test_contract_fails_when_the_server_breaks_its_contract(served: Served, tmp_path: Path) -> None:
+    """A response the document does not allow fails the run: exit 1, a JUnit failure."""
+    rule = {"id": "contract-418", "surface": "vim25", "operation": "GetHostSystemRuntime",
+            "status": 418, "body": {"teapot": True}}  # fmt: skip
+    assert served.control("POST", "/faults", json=rule).status_code == 201
+    try:
+        junit = tmp_path / "broken.xml"
+        proc = _contract(
+            served, "--url", served.base_url, "--user", "administrator@vsphere.local",
+            "--thumbprint", served.sha256, "--surface", "vim25", "--max-examples", "3",
+            "--junit", str(junit),
+        )  # fmt: skip
+    finally:
+        served.control("DELETE", "/faults/contract-418")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "GetHostSystemRuntime · " in proc.stdout
+    failed = {
+        c.get("classname") for c in _junit(junit).iter("testcase") if c.find("failure") is not None
+    }
+    # The server validates its own responses (--validate-responses), so the 418 reaches the
+    # client as a 500 that is not one of the documented faults.
+    assert failed == {"vim25.GetHostSystemRuntime"}
+
+
+def test_contract_exit_codes(served: Served, tmp_path: Path) -> None:
+    """2 for a bad command line (no password flag exists; unknown --allow), 4 for no server."""
+    bad_allow = _contract(served, "--url", served.base_url, "--user", "u", "--allow", "Nope")
+    assert bad_allow.returncode == 2, bad_allow.stderr
+    assert "Nope" in bad_allow.stderr
+    password_flag = _contract(served, "--url", served.base_url, "--password", "x")
+    assert password_flag.returncode == 2
+    with socket_closed_port() as port:
+        nothing = _contract(
+            served, "--url", f"https://127.0.0.1:{port}", "--user", "u", "--insecure"
+        )
+    assert nothing.returncode == 4, nothing.stdout + nothing.stderr
+
+
+class socket_closed_port:
+    """A port on 127.0.0.1 where nothing listens (bound, then closed)."""
+
+    def __enter__(self) -> int:
+        import socket
+
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = int(sock.getsockname()[1])
+        sock.close()
+        return self.port
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def test_contract_without_url_runs_the_embedded_simulator(tmp_path: Path) -> None:
+    """No --url: the embedded simulator, every operation, the default users; exit 0."""
+    junit = tmp_path / "embedded.xml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VRECONNECT_")}
+    proc = subprocess.run(
+        [str(VRECONNECT), "contract", "--surface", "sms", "--max-examples", "3",
+         "--junit", str(junit)],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    root = _junit(junit)
+    assert root.get("failures") == "0"
+    assert any(c.get("name") == "privilege_required" for c in root.iter("testcase"))
