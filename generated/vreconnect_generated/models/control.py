@@ -4,10 +4,16 @@
 #   filename:  control.yaml
 
 from __future__ import annotations
-from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, MISSING
+from typing import Annotated, Any, Literal
 from typing_extensions import TypeAliasType
 from enum import StrEnum
+
+
+class ScenarioDocument(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
 
 
 class Error(BaseModel):

@@ -10,17 +10,16 @@ from .fault_rule_status import FaultRuleStatus
 from .fault_rule_status_fault_fields import FaultRuleStatusFaultFields
 from .fault_rule_status_where import FaultRuleStatusWhere
 from .fault_rule_where import FaultRuleWhere
-from .get_scenario_response_200 import GetScenarioResponse200
 from .health import Health
 from .health_sessions import HealthSessions
 from .health_status import HealthStatus
 from .health_surfaces import HealthSurfaces
-from .load_scenario_json_body import LoadScenarioJsonBody
 from .object_list import ObjectList
 from .object_state import ObjectState
 from .object_summary import ObjectSummary
 from .reset_result import ResetResult
 from .reset_result_status import ResetResultStatus
+from .scenario_document import ScenarioDocument
 from .scenario_loaded import ScenarioLoaded
 from .scenario_loaded_status import ScenarioLoadedStatus
 from .spec_violation import SpecViolation
@@ -40,17 +39,16 @@ __all__ = (
     "FaultRuleStatusFaultFields",
     "FaultRuleStatusWhere",
     "FaultRuleWhere",
-    "GetScenarioResponse200",
     "Health",
     "HealthSessions",
     "HealthStatus",
     "HealthSurfaces",
-    "LoadScenarioJsonBody",
     "ObjectList",
     "ObjectState",
     "ObjectSummary",
     "ResetResult",
     "ResetResultStatus",
+    "ScenarioDocument",
     "ScenarioLoaded",
     "ScenarioLoadedStatus",
     "SpecViolation",

@@ -7,7 +7,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_scenario_response_200 import GetScenarioResponse200
+from ...models.scenario_document import ScenarioDocument
 from ...types import Response
 
 
@@ -23,9 +23,9 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> GetScenarioResponse200 | None:
+) -> ScenarioDocument | None:
     if response.status_code == 200:
-        response_200 = GetScenarioResponse200.from_dict(response.json())
+        response_200 = ScenarioDocument.from_dict(response.json())
 
         return response_200
 
@@ -37,7 +37,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[GetScenarioResponse200]:
+) -> Response[ScenarioDocument]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -49,7 +49,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[GetScenarioResponse200]:
+) -> Response[ScenarioDocument]:
     """The loaded scenario
 
      The loaded scenario as JSON, with passwords masked.
@@ -59,7 +59,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetScenarioResponse200]
+        Response[ScenarioDocument]
     """
 
     kwargs = _get_kwargs()
@@ -74,7 +74,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> GetScenarioResponse200 | None:
+) -> ScenarioDocument | None:
     """The loaded scenario
 
      The loaded scenario as JSON, with passwords masked.
@@ -84,7 +84,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetScenarioResponse200
+        ScenarioDocument
     """
 
     return sync_detailed(
@@ -95,7 +95,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[GetScenarioResponse200]:
+) -> Response[ScenarioDocument]:
     """The loaded scenario
 
      The loaded scenario as JSON, with passwords masked.
@@ -105,7 +105,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetScenarioResponse200]
+        Response[ScenarioDocument]
     """
 
     kwargs = _get_kwargs()
@@ -118,7 +118,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> GetScenarioResponse200 | None:
+) -> ScenarioDocument | None:
     """The loaded scenario
 
      The loaded scenario as JSON, with passwords masked.
@@ -128,7 +128,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetScenarioResponse200
+        ScenarioDocument
     """
 
     return (

@@ -8,14 +8,14 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...models.load_scenario_json_body import LoadScenarioJsonBody
+from ...models.scenario_document import ScenarioDocument
 from ...models.scenario_loaded import ScenarioLoaded
 from ...types import UNSET, File, Response, Unset
 
 
 def _get_kwargs(
     *,
-    body: File | LoadScenarioJsonBody | Unset = UNSET,
+    body: File | ScenarioDocument | Unset = UNSET,
     name: str | Unset = UNSET,
     hosts: int | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -38,7 +38,7 @@ def _get_kwargs(
     if isinstance(body, File):
         _kwargs["content"] = body.payload
         headers["Content-Type"] = "application/yaml"
-    if isinstance(body, LoadScenarioJsonBody):
+    if isinstance(body, ScenarioDocument):
         _kwargs["json"] = body.to_dict()
 
         headers["Content-Type"] = "application/json"
@@ -85,7 +85,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: File | LoadScenarioJsonBody | Unset = UNSET,
+    body: File | ScenarioDocument | Unset = UNSET,
     name: str | Unset = UNSET,
     hosts: int | Unset = UNSET,
 ) -> Response[Error | ScenarioLoaded]:
@@ -100,7 +100,10 @@ def sync_detailed(
         name (str | Unset):
         hosts (int | Unset):
         body (File):
-        body (LoadScenarioJsonBody):
+        body (ScenarioDocument): A scenario: the top-level keys `users`, `settings` and one
+            section per surface (`vim25`, `sms`, `vcenter`, `vr`), validated by the simulator on load
+            (a bad key is named in the 400 answer). Free-form here because each surface owns its
+            section's model.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -126,7 +129,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: File | LoadScenarioJsonBody | Unset = UNSET,
+    body: File | ScenarioDocument | Unset = UNSET,
     name: str | Unset = UNSET,
     hosts: int | Unset = UNSET,
 ) -> Error | ScenarioLoaded | None:
@@ -141,7 +144,10 @@ def sync(
         name (str | Unset):
         hosts (int | Unset):
         body (File):
-        body (LoadScenarioJsonBody):
+        body (ScenarioDocument): A scenario: the top-level keys `users`, `settings` and one
+            section per surface (`vim25`, `sms`, `vcenter`, `vr`), validated by the simulator on load
+            (a bad key is named in the 400 answer). Free-form here because each surface owns its
+            section's model.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -162,7 +168,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: File | LoadScenarioJsonBody | Unset = UNSET,
+    body: File | ScenarioDocument | Unset = UNSET,
     name: str | Unset = UNSET,
     hosts: int | Unset = UNSET,
 ) -> Response[Error | ScenarioLoaded]:
@@ -177,7 +183,10 @@ async def asyncio_detailed(
         name (str | Unset):
         hosts (int | Unset):
         body (File):
-        body (LoadScenarioJsonBody):
+        body (ScenarioDocument): A scenario: the top-level keys `users`, `settings` and one
+            section per surface (`vim25`, `sms`, `vcenter`, `vr`), validated by the simulator on load
+            (a bad key is named in the 400 answer). Free-form here because each surface owns its
+            section's model.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -201,7 +210,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: File | LoadScenarioJsonBody | Unset = UNSET,
+    body: File | ScenarioDocument | Unset = UNSET,
     name: str | Unset = UNSET,
     hosts: int | Unset = UNSET,
 ) -> Error | ScenarioLoaded | None:
@@ -216,7 +225,10 @@ async def asyncio(
         name (str | Unset):
         hosts (int | Unset):
         body (File):
-        body (LoadScenarioJsonBody):
+        body (ScenarioDocument): A scenario: the top-level keys `users`, `settings` and one
+            section per surface (`vim25`, `sms`, `vcenter`, `vr`), validated by the simulator on load
+            (a bad key is named in the 400 answer). Free-form here because each surface owns its
+            section's model.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -8,11 +8,17 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="LoadScenarioJsonBody")
+T = TypeVar("T", bound="ScenarioDocument")
 
 
 @_attrs_define
-class LoadScenarioJsonBody:
+class ScenarioDocument:
+    """A scenario: the top-level keys `users`, `settings` and one section per surface (`vim25`, `sms`, `vcenter`, `vr`),
+    validated by the simulator on load (a bad key is named in the 400 answer). Free-form here because each surface owns
+    its section's model.
+
+    """
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -25,10 +31,10 @@ class LoadScenarioJsonBody:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        load_scenario_json_body = cls()
+        scenario_document = cls()
 
-        load_scenario_json_body.additional_properties = d
-        return load_scenario_json_body
+        scenario_document.additional_properties = d
+        return scenario_document
 
     @property
     def additional_keys(self) -> list[str]:
