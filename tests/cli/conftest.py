@@ -42,7 +42,7 @@ NEW_CERT_HOST = "host-106"
 HA_BAD_HOST = "host-201"
 PROVIDER = "vasa-2"
 PAIRING = "e30d7438-0a92-449a-a4d6-7c9a623e01db"
-VCHA_SPEC = ROOT / "examples" / "vcha-redeploy.json"
+VCHA_SPEC = ROOT / "simulator" / "vreconnect_sim" / "scenarios" / "recovery-demo.vcha-redeploy.json"
 
 TRACEBACK = "Traceback (most recent call last)"
 

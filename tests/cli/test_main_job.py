@@ -17,7 +17,7 @@ from .conftest import ROOT, TRACEBACK, ServedSimulator, invoke
 
 pytestmark = pytest.mark.socket
 
-PLAN = ROOT / "examples" / "recovery-plan.yaml"
+PLAN = ROOT / "simulator" / "vreconnect_sim" / "scenarios" / "recovery-demo.plan.yaml"
 ITEMS = ["host-102", "host-106", "host-201", "vasa-2", "vcha", "e30d7438"]
 
 
@@ -96,7 +96,7 @@ def test_url_mode_with_a_partial_plan_succeeds(
     plan.write_text(
         "hosts:\n  - id: host-102\n  - {id: host-106, accept_thumbprint: true}\n"
         "vasa_providers: [{id: vasa-2}]\n"
-        f"vcha: {{spec: {ROOT / 'examples' / 'vcha-redeploy.json'}}}\n"
+        f"vcha: {{spec: {PLAN.with_name('recovery-demo.vcha-redeploy.json')}}}\n"
     )
     result = invoke(runner, sim, ["recover-all", "--plan", str(plan)])
     assert result.exit_code == 0, result.output

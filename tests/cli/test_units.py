@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from vreconnect.cli import main
 from vreconnect.cli.app import app
 from vreconnect.cli.config import ConnectionSettings
-from vreconnect.cli.demo import Plan
+from vreconnect.cli.demo import DEFAULT_PLAN, Plan
 from vreconnect.cli.exitcodes import ExitCode, Interrupted, UsageProblem, exit_code_for
 from vreconnect.cli.output import describe_error, jsonable
 from vreconnect.cli.task import TaskKindChoice, infer_kind
@@ -180,7 +180,7 @@ def test_build_redeploy_spec_merges_flags_over_the_file() -> None:
 
 
 def test_plan_files(tmp_path: Path) -> None:
-    shipped = Plan.load(Path(__file__).resolve().parents[2] / "examples" / "recovery-plan.yaml")
+    shipped = Plan.load(DEFAULT_PLAN)
     assert [h.id for h in shipped.hosts] == ["host-102", "host-106"]
     assert shipped.vcha is not None and shipped.vcha.spec.is_file()
     empty = tmp_path / "empty.yaml"

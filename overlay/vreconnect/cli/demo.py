@@ -13,14 +13,14 @@ one progress bar per item:
   management network -- in the embedded simulator through its control API, the stand-in for
   the operator's hands -- and the reconfiguration is run again;
 * a disconnected VASA provider (VasaProviderReconnect_Task, SMS);
-* the degraded VCHA cluster (passive node redeploy with ``examples/vcha-redeploy.json``);
+* the degraded VCHA cluster (passive node redeploy with ``recovery-demo.vcha-redeploy.json``);
 * the broken VR pairing (pairing reconnect).
 
 It ends with a summary table (item, failure, operation, state before and after, outcome,
 tasks, duration) and exits 0 only if every item was recovered.
 
 With ``--url`` it runs the same job against a real server: nothing is started, the items come
-from ``--plan FILE`` (see ``examples/recovery-plan.yaml``), and no control API is touched (a
+from ``--plan FILE`` (see ``vreconnect_sim/scenarios/recovery-demo.plan.yaml``), and no control API is touched (a
 failing HA reconfiguration is then a failure to fix by hand).
 """
 
@@ -69,9 +69,10 @@ __all__ = [
 DEFAULT_SCENARIO = "recovery-demo.yaml"
 """The embedded simulator's scenario (package data of ``vreconnect_sim``)."""
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-DEFAULT_PLAN = EXAMPLES / "recovery-plan.yaml"
-"""The plan matching :data:`DEFAULT_SCENARIO` (in the repository's ``examples/``)."""
+DEMO_DATA = Path(str(resources.files("vreconnect_sim").joinpath("scenarios")))
+DEFAULT_PLAN = DEMO_DATA / "recovery-demo.plan.yaml"
+"""The plan matching :data:`DEFAULT_SCENARIO`, shipped beside it as package data so the main
+job runs from an installed wheel too; copy it as the starting point of a plan of your own."""
 
 # The embedded scenario keeps the simulator's default administrator account.
 SIM_USER = "administrator@vsphere.local"
@@ -137,7 +138,7 @@ class VrStep(_Strict):
 
 
 class Plan(_Strict):
-    """What to recover. YAML; every key optional; see ``examples/recovery-plan.yaml``."""
+    """What to recover. YAML; every key optional; see ``vreconnect_sim/scenarios/recovery-demo.plan.yaml``."""
 
     hosts: list[HostStep] = Field(default_factory=list)
     ha_hosts: list[HaStep] = Field(default_factory=list)
@@ -645,7 +646,7 @@ def recover_all(
             "--plan",
             dir_okay=False,
             help="YAML plan of what to recover (default with the simulator: "
-            "examples/recovery-plan.yaml).",
+            "vreconnect_sim/scenarios/recovery-demo.plan.yaml).",
             rich_help_panel="Real server",
         ),
     ] = None,
@@ -743,7 +744,7 @@ def recover_all(
         if plan_file is None:
             raise UsageProblem(
                 f"--url {conn.url} needs --plan FILE naming what to recover",
-                hint=f"start from {DEFAULT_PLAN.relative_to(EXAMPLES.parent)}; or unset "
+                hint=f"start from {DEFAULT_PLAN}; or unset "
                 "VRECONNECT_URL to recover the embedded simulator's seeded failures",
             )
         plan = Plan.load(plan_file)
@@ -759,7 +760,7 @@ def recover_all(
         if not plan_path.is_file():
             raise UsageProblem(
                 f"no plan file {plan_path}",
-                hint="pass --plan FILE (see examples/ in the repository)",
+                hint=f"pass --plan FILE (start from {DEFAULT_PLAN})",
             )
         plan = Plan.load(plan_path)
         scenario_path = scenario or _default_scenario()

@@ -121,7 +121,7 @@ def build_redeploy_spec(
     if not place.get("name") or not place.get("folder"):
         raise UsageProblem(
             "the redeploy spec needs placement.name and placement.folder",
-            hint="pass --spec FILE (see examples/vcha-redeploy.json) or --name and --folder",
+            hint="pass --spec FILE (see vreconnect_sim/scenarios/recovery-demo.vcha-redeploy.json) or --name and --folder",
         )
     return spec
 
@@ -143,7 +143,7 @@ def redeploy(
         typer.Option(
             "--spec",
             dir_okay=False,
-            help="RedeploySpec as JSON or YAML (e.g. examples/vcha-redeploy.json); the flags "
+            help="RedeploySpec as JSON or YAML (e.g. vreconnect_sim/scenarios/recovery-demo.vcha-redeploy.json); the flags "
             "below override its fields.",
         ),
     ] = None,
