@@ -56,6 +56,7 @@ __all__ = [
     "User",
     "UserDirectory",
     "UserSpec",
+    "credentials_match",
 ]
 
 PRIV_HOST_CONFIG_CONNECTION = "Host.Config.Connection"
@@ -167,6 +168,15 @@ class UserDirectory:
         return len(self._users)
 
 
+def credentials_match(user: str, password: str, expected_user: str, expected: SecretStr) -> bool:
+    """True if ``user``/``password`` are ``expected_user``/``expected`` (user names compared
+    case-insensitively, passwords in constant time); for credentials a simulated remote
+    system (management vCenter, PSC) holds."""
+    good_user = user.lower() == expected_user.lower()
+    good_password = hmac.compare_digest(password.encode(), expected.get_secret_value().encode())
+    return good_user and good_password
+
+
 @dataclass(slots=True)
 class Session:
     """A logged-in session. ``data`` is free for the surface (e.g. vim25's UserSession key)."""
@@ -253,6 +263,14 @@ class SessionStore:
         """Forget every session."""
         with self._lock:
             self._sessions.clear()
+
+    def invalidate_all(self) -> int:
+        """Log every session out; returns how many were live (not yet expired)."""
+        with self._lock:
+            self._sweep(self.clock.monotonic())
+            live = len(self._sessions)
+            self._sessions.clear()
+            return live
 
     def active(self) -> list[Session]:
         """Sessions not yet expired."""

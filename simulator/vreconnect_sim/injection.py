@@ -7,7 +7,8 @@ times) and *what*:
 * ``fault``: a surface fault name (``"NoHost"``, ``"InvalidCertificate"``, vAPI
   ``"service_unavailable"``, VR ``"500"``...), optionally with ``fault_fields`` and ``message``;
   the surface renders it in its own error shape;
-* ``status`` (+ optional JSON ``body``): answer that HTTP status verbatim;
+* ``status`` (+ optional JSON ``body``, optional ``retry_after`` seconds sent as a
+  ``Retry-After`` header): answer that HTTP status verbatim;
 * ``drop``: close the connection without any response;
 * ``latency_ms``: added delay, alone or combined with one of the above.
 
@@ -93,6 +94,12 @@ class FaultRule(BaseModel):
     message: str | None = None
     status: int | None = Field(default=None, ge=100, le=599)
     body: Any = None
+    retry_after: int | None = Field(
+        default=None,
+        ge=0,
+        le=3600,
+        description="Seconds, sent as a Retry-After header with status.",
+    )
     latency_ms: int = Field(default=0, ge=0, le=600_000)
     drop: bool = False
 
@@ -123,6 +130,8 @@ class FaultRule(BaseModel):
             )
         if self.body is not None and self.status is None:
             raise ValueError("body is only allowed with status")
+        if self.retry_after is not None and self.status is None:
+            raise ValueError("retry_after is only allowed with status")
         if self.fault_fields and self.fault is None:
             raise ValueError("fault_fields is only allowed with fault")
         return self
@@ -148,6 +157,7 @@ class FaultAction:
     message: str | None = None
     status: int | None = None
     body: Any = None
+    retry_after: int | None = None
     latency_ms: int = 0
     drop: bool = False
 
@@ -193,6 +203,7 @@ class FaultInjector:
                 message=rule.message,
                 status=rule.status,
                 body=rule.body,
+                retry_after=rule.retry_after,
                 latency_ms=rule.latency_ms,
                 drop=rule.drop,
             )

@@ -11,7 +11,7 @@ A surface package registers itself at import time (in its ``__init__.py``)::
         section_model=VrSection,        # pydantic model of the scenario's `vr:` section
         build_state=build_state,        # (BuildContext) -> your state object
         render_error=render_error,      # (Request | None, SimError) -> Response
-        render_task_fault=task_fault,   # (FaultAction) -> task error payload
+        render_task_fault=task_fault,   # (FaultAction, SimTask, data) -> task error payload
         session_store="vr",
         objects=ObjectHooks(list=..., get=..., patch=...),
         openapi=None,                   # document for response validation; None: specs/vr.yaml
@@ -42,7 +42,6 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from .injection import DropConnection, FaultAction
-from .tasks import FaultRenderer
 
 if TYPE_CHECKING:
     from .auth import SessionStore, UserDirectory
@@ -50,7 +49,7 @@ if TYPE_CHECKING:
     from .injection import FaultInjector
     from .scenario import Settings
     from .state import SimulatorState
-    from .tasks import TaskEngine
+    from .tasks import SimTask, TaskEngine
 
 __all__ = [
     "BUILTIN_SURFACES",
@@ -61,6 +60,7 @@ __all__ = [
     "SimError",
     "SurfaceContext",
     "SurfaceSpec",
+    "TaskFaultRenderer",
     "default_render_error",
     "get_surface",
     "load_builtin_surfaces",
@@ -103,6 +103,13 @@ class SimError(Exception):
 
 ErrorRenderer = Callable[[Request | None, SimError], Response]
 """``render_error(request, error) -> Response``; must never raise or include a stack trace."""
+
+
+TaskFaultRenderer = Callable[[FaultAction, "SimTask", Any], Any]
+"""``render_task_fault(action, task, data) -> payload``: the error of ``task`` (a snapshot;
+``task.target`` is the object it works on) ended by an injected ``where: task`` fault (or by
+the engine's ``SystemError`` when a completion callback crashed); ``data`` is the surface's
+current state object, so object-specific fields can carry the object's real values."""
 
 
 def default_render_error(request: Request | None, error: SimError) -> Response:
@@ -149,7 +156,7 @@ class SurfaceSpec:
     build_state: Callable[[BuildContext], Any] = field(default=lambda ctx: None)
     section_model: type[BaseModel] | None = None
     render_error: ErrorRenderer = default_render_error
-    render_task_fault: FaultRenderer | None = None
+    render_task_fault: TaskFaultRenderer | None = None
     session_store: str | None = None  # default: the surface name; sms uses "vim25"
     objects: ObjectHooks | None = None
     # OpenAPI document its responses are validated against (validate_responses mode): a path
@@ -229,7 +236,8 @@ class SurfaceContext:
         """Apply ``where="call"`` fault rules for one call; call once per handled request.
 
         Sleeps any ``latency_ms``; raises :class:`DropConnection` for ``drop``; returns the
-        response to send for ``status`` (verbatim) or ``fault`` (via ``render_error`` with
+        response to send for ``status`` (verbatim, with ``Retry-After`` when the rule has
+        ``retry_after``) or ``fault`` (via ``render_error`` with
         ``SimError(kind="fault", fault=action)``); returns None when the call should proceed.
         """
         action = self.sim.injector.check(operation, object_id, "call", surface=self.spec.name)
@@ -240,9 +248,12 @@ class SurfaceContext:
         if action.drop:
             raise DropConnection()
         if action.status is not None:
+            headers = None
+            if action.retry_after is not None:
+                headers = {"Retry-After": str(action.retry_after)}
             if action.body is None:
-                return Response(status_code=action.status)
-            return JSONResponse(action.body, status_code=action.status)
+                return Response(status_code=action.status, headers=headers)
+            return JSONResponse(action.body, status_code=action.status, headers=headers)
         if action.fault is not None:
             message = action.message or f"injected fault {action.fault}"
             return self.spec.render_error(request, SimError("fault", message, 500, action))

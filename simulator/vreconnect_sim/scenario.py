@@ -22,9 +22,14 @@ Layout (every level rejects unknown keys)::
     vr: {...}
 
 Surface sections are validated by the ``section_model`` each surface registers (see
-:mod:`vreconnect_sim.registry`); a built-in section whose package is not registered yet is kept
-as a raw mapping; any other top-level key is an error. A registered surface whose section is
+:mod:`vreconnect_sim.registry`); the section of a surface registered without one (or of a
+built-in surface whose package is missing) is kept as the raw mapping; any other top-level key
+is an error. A registered surface whose section is
 absent gets ``section_model.model_validate({})`` if that succeeds, else None.
+
+YAML is parsed with libyaml (``yaml.CSafeLoader``) when PyYAML has it, else the pure-Python
+``SafeLoader``. :meth:`Scenario.default` parses the embedded file once per process and
+validates a copy on every call, so each caller gets its own section models.
 
 Errors are :class:`ScenarioError`, one line per problem, each naming the source and the key
 path: ``scenario.yaml: vim25.hosts[3].connection_state: Input should be 'connected', ...``.
@@ -32,9 +37,11 @@ path: ``scenario.yaml: vim25.hosts[3].connection_state: Input should be 'connect
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -58,6 +65,33 @@ __all__ = [
 DEFAULT_RELEASES: tuple[str, ...] = ("8.0.1.0", "8.0.2.0", "8.0.3.0", "9.0.0.0")
 DEFAULT_SCENARIO = "default.yaml"
 """File name of the embedded default scenario inside ``vreconnect_sim/scenarios/``."""
+
+
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~6x faster
+
+
+def _parse_yaml(text: str) -> Any:
+    """Safe YAML parse (libyaml when available).
+
+    On a syntax error the text is parsed again with the pure-Python loader, whose error names
+    the position where the problem starts (libyaml's often points past it), so messages do not
+    depend on how PyYAML was built.
+    """
+    try:
+        return yaml.load(text, Loader=_LOADER)  # a SafeLoader (C or Python)
+    except yaml.YAMLError:
+        if _LOADER is yaml.SafeLoader:
+            raise
+    return yaml.load(text, Loader=yaml.SafeLoader)
+
+
+@lru_cache(maxsize=1)
+def _default_document() -> Any:
+    """The embedded default scenario, parsed once (callers must not mutate it: copy it)."""
+    text = (
+        resources.files("vreconnect_sim").joinpath("scenarios", DEFAULT_SCENARIO).read_text("utf-8")
+    )
+    return _parse_yaml(text)
 
 
 class Settings(BaseModel):
@@ -141,19 +175,18 @@ class Scenario:
 
     @classmethod
     def default(cls) -> Scenario:
-        """The embedded default scenario (package data ``scenarios/default.yaml``)."""
-        text = (
-            resources.files("vreconnect_sim")
-            .joinpath("scenarios", DEFAULT_SCENARIO)
-            .read_text("utf-8")
-        )
-        return cls.from_yaml(text, source=DEFAULT_SCENARIO)
+        """The embedded default scenario (package data ``scenarios/default.yaml``).
+
+        The file is parsed once per process; every call validates a deep copy of it, so the
+        returned scenario shares nothing mutable with earlier ones.
+        """
+        return cls.from_mapping(copy.deepcopy(_default_document()), source=DEFAULT_SCENARIO)
 
     @classmethod
     def from_yaml(cls, text: str, source: str = "<scenario>") -> Scenario:
         """Parse YAML (JSON is YAML too) and validate."""
         try:
-            data = yaml.safe_load(text)
+            data = _parse_yaml(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""

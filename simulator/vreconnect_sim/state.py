@@ -25,11 +25,18 @@ from typing import TYPE_CHECKING, Any
 from .auth import SessionStore, UserDirectory
 from .clock import Clock, SystemClock
 from .injection import FaultInjector
-from .registry import BuildContext, SurfaceSpec, load_builtin_surfaces, registered_surfaces
+from .registry import (
+    BuildContext,
+    SurfaceSpec,
+    TaskFaultRenderer,
+    load_builtin_surfaces,
+    registered_surfaces,
+)
 from .scenario import Scenario, Settings
-from .tasks import TaskEngine
+from .tasks import FaultRenderer, SimTask, TaskEngine
 
 if TYPE_CHECKING:
+    from .injection import FaultAction
     from .validation import SpecViolation
 
 __all__ = ["DEFAULT_SESSION_STORES", "SimulatorState"]
@@ -120,7 +127,7 @@ class SimulatorState:
             self.tasks.rng = self.rng_for("tasks")
             self.tasks.settings = self.settings.tasks
             self.tasks.fault_renderers = {
-                s.name: s.render_task_fault
+                s.name: self._task_fault_renderer(s.name, s.render_task_fault)
                 for s in self.surfaces.values()
                 if s.render_task_fault is not None
             }
@@ -137,6 +144,14 @@ class SimulatorState:
                 states[spec.name] = spec.build_state(ctx)
             self.surface_states = states
             self.generation += 1
+
+    def _task_fault_renderer(self, name: str, render: TaskFaultRenderer) -> FaultRenderer:
+        """The engine's renderer for surface ``name``: ``render`` given the surface's state."""
+
+        def bound(action: FaultAction, task: SimTask) -> Any:
+            return render(action, task, self.surface_states.get(name))
+
+        return bound
 
     def load(self, scenario: Scenario) -> None:
         """Replace the scenario and reset to it."""

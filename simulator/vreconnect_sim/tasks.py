@@ -24,8 +24,10 @@ The callback runs with the engine lock (the simulator-wide ``RLock``) held, so i
 surface state and call the engine again, but must not block or ``await``.
 
 Fault rules with ``where="task"`` are consulted when a task is created: a matching ``fault``
-rule makes the task end in error with the surface's rendering of that fault *instead of*
-calling ``on_complete`` (the state change is not applied); ``latency_ms`` lengthens the run.
+rule makes the task end in error with the surface's rendering of that fault for that task
+(``fault_renderers``, given the task so the payload can carry its object's real values)
+*instead of* calling ``on_complete`` (the state change is not applied); ``latency_ms``
+lengthens the run.
 
 Retention: finished tasks are kept ``retention_seconds`` (default 600 s) after completion and
 at most ``retention_count`` (default 10,000) of them, oldest evicted first, like vCenter's task
@@ -70,8 +72,9 @@ TaskState = Literal["queued", "running", "success", "error", "cancelled"]
 
 FINISHED_STATES: frozenset[str] = frozenset({"success", "error", "cancelled"})
 
-FaultRenderer = Callable[["FaultAction"], Any]
-"""Turns an injected (or internal ``SystemError``) fault into a surface's task error payload."""
+FaultRenderer = Callable[["FaultAction", "SimTask"], Any]
+"""``(action, task) -> payload``: turns an injected (or internal ``SystemError``) fault into the
+error payload of ``task`` (a snapshot: ``task.target`` is the object the task works on)."""
 
 
 class TaskSettings(BaseModel):
@@ -420,7 +423,7 @@ class TaskEngine:
         task.progress = 100
         if task._injected is not None:
             task.state = "error"
-            task.error = self._render(task.surface, task._injected)
+            task.error = self._render(task, task._injected)
         else:
             try:
                 task.result = task._on_complete(task) if task._on_complete else None
@@ -433,16 +436,14 @@ class TaskEngine:
                 from .injection import FaultAction
 
                 task.state = "error"
-                task.error = self._render(
-                    task.surface, FaultAction(fault="SystemError", message=str(exc))
-                )
+                task.error = self._render(task, FaultAction(fault="SystemError", message=str(exc)))
         self._finish(task, end)
 
-    def _render(self, surface: str, action: FaultAction) -> Any:
-        renderer = self.fault_renderers.get(surface)
+    def _render(self, task: SimTask, action: FaultAction) -> Any:
+        renderer = self.fault_renderers.get(task.surface)
         if renderer is None:
             return {"fault": action.fault, "message": action.message, **action.fault_fields}
-        return renderer(action)
+        return renderer(action, replace(task))
 
     def _finish(self, task: SimTask, at: float) -> None:
         # Drop callbacks so finished tasks do not pin surface objects in memory.

@@ -23,7 +23,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-__all__ = ["TlsMaterial", "format_thumbprint", "generate_self_signed", "thumbprints"]
+__all__ = [
+    "TlsMaterial",
+    "format_thumbprint",
+    "generate_self_signed",
+    "thumbprint_hex",
+    "thumbprints",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +49,11 @@ class TlsMaterial:
 def format_thumbprint(digest: bytes) -> str:
     """``b"\\xab\\xcd"`` -> ``"AB:CD"``."""
     return ":".join(f"{b:02X}" for b in digest)
+
+
+def thumbprint_hex(value: str) -> str:
+    """A thumbprint as bare uppercase hex digits, to compare spellings (``ab:cd`` == ``ABCD``)."""
+    return "".join(ch for ch in value.upper() if ch in "0123456789ABCDEF")
 
 
 def thumbprints(cert_pem: bytes | str) -> tuple[str, str]:

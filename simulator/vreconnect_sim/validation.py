@@ -319,6 +319,13 @@ class OpenApiDocument:
                 return t.template, t.item[method]
         return None
 
+    def methods_at(self, path: str) -> list[str]:
+        """The methods (upper case, sorted) documented on ``path`` (relative to the server URL)."""
+        for t in self._templates:
+            if t.regex.match(path):
+                return sorted(m.upper() for m in t.item if m in HTTP_METHODS)
+        return []
+
     def resolve(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
         """Follow local ``$ref``s (responses, headers, parameters) to their target."""
         seen = 0

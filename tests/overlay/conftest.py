@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 import ssl
+import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -93,6 +95,14 @@ class Control:
         """Forget every session of ``store`` (vim25, rest, vr), as an idle timeout would."""
         self.server.state.session_store(store).clear()
 
+    def invalidate_sessions(self, surface: str | None = None) -> dict[str, Any]:
+        """``DELETE /_sim/sessions`` (every login domain, or the one ``surface`` logs into)."""
+        params = {"surface": surface} if surface is not None else None
+        response = self.http.delete("/sessions", params=params)
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
     def close(self) -> None:
         self.http.close()
 
@@ -168,6 +178,59 @@ class Env:
             self.run(conn.close())
         if self.runner is not None:
             self.runner.close()
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request an entry point sent, as a :class:`Recorder` saw it (monotonic times)."""
+
+    method: str
+    path: str
+    status: int
+    sent: float
+    received: float
+
+
+class Recorder:
+    """Builds transports (sync or async, TLS to the test server) that record every exchange."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+        self.exchanges: list[Exchange] = []
+
+    def transport(self) -> Any:
+        """A transport for ``env.vcenter(socket=True, transport=...)`` (and the others)."""
+        verify = ssl.create_default_context(cafile=str(self.env.server.ca_file))
+        exchanges = self.exchanges
+
+        def record(request: httpx.Request, response: httpx.Response, sent: float) -> None:
+            exchanges.append(
+                Exchange(
+                    request.method, request.url.path, response.status_code, sent, time.monotonic()
+                )
+            )
+
+        class SyncRecording(httpx.HTTPTransport):
+            def handle_request(self, request: httpx.Request) -> httpx.Response:
+                sent = time.monotonic()
+                response = super().handle_request(request)
+                record(request, response, sent)
+                return response
+
+        class AsyncRecording(httpx.AsyncHTTPTransport):
+            async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+                sent = time.monotonic()
+                response = await super().handle_async_request(request)
+                record(request, response, sent)
+                return response
+
+        if self.env.is_async:
+            return AsyncRecording(verify=verify, retries=0)
+        return SyncRecording(verify=verify, retries=0)
+
+    def calls(self, path_suffix: str) -> list[Exchange]:
+        """The recorded exchanges whose path ends with ``path_suffix``, in order."""
+        return [e for e in self.exchanges if e.path.endswith(path_suffix)]
 
 
 async def _await(value: Any) -> Any:

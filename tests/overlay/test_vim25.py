@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.overlay.conftest import ADMIN, FAST, PASSWORD, Control, Env
+from tests.overlay.conftest import ADMIN, FAST, PASSWORD, Control, Env, Recorder
 from vreconnect import (
     ProgressReport,
     TaskCancelled,
@@ -496,6 +496,39 @@ def test_expired_session_is_re_established_during_a_wait(env: Env, control: Cont
     control.expire_sessions("vim25")
     env.run(task.wait(timeout=10, policy=FAST))
     assert vc._session_token != first_token
+
+
+def test_task_wait_survives_deleted_sessions_by_logging_in_once(env: Env, control: Control) -> None:
+    """``DELETE /_sim/sessions`` over a real socket: the wait re-logs in once and goes on."""
+    recorder = Recorder(env)
+    control.durations({RECONNECT: 0.3})
+    vc = env.vcenter(socket=True, transport=recorder.transport())
+    task = env.run(vc.reconnect_host("host-102"))
+    first_token = vc._session_token
+    assert control.invalidate_sessions("vim25") == {"invalidated": 1, "stores": {"vim25": 1}}
+    env.run(task.wait(timeout=10, policy=FAST))
+    assert vc._session_token != first_token
+    logins = recorder.calls("/SessionManager/SessionManager/Login")
+    assert [e.status for e in logins] == [200, 200]  # the first login, and one re-login
+    reads = recorder.calls(f"/Task/{task.id}/info")
+    assert reads[0].status == 500 and reads[0].received <= logins[1].sent  # NotAuthenticated
+    assert all(e.status == 200 for e in reads[1:]) and reads[-1].sent >= logins[1].received
+    assert control.object("vim25", "host-102")["connection_state"] == "connected"
+
+
+def test_retry_after_on_task_reads_delays_the_next_read(env: Env, control: Control) -> None:
+    """A 503 with ``Retry-After: 1`` on a task read: the next read waits at least 1 s (far
+    longer than the FAST policy's 0.1 s cap), then the wait succeeds."""
+    recorder = Recorder(env)
+    control.fault(surface="vim25", operation="GetTaskInfo", status=503, retry_after=1, count=1)
+    vc = env.vcenter(socket=True, transport=recorder.transport())
+    task = env.run(vc.reconnect_host("host-102"))
+    env.run(task.wait(timeout=10, policy=FAST))
+    reads = recorder.calls(f"/Task/{task.id}/info")
+    assert [e.status for e in reads] == [503, 200]
+    gap = reads[1].sent - reads[0].received
+    assert 1.0 - 0.01 <= gap < 5.0  # 10 ms of slack for the event loop's clock resolution
+    assert control.object("vim25", "host-102")["connection_state"] == "connected"
 
 
 def test_session_is_re_established_only_once(env: Env, control: Control) -> None:

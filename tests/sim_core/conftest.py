@@ -53,6 +53,12 @@ def render_fault(action: FaultAction) -> dict[str, Any]:
     return {"_typeName": action.fault, "faultMessage": [], **action.fault_fields}
 
 
+def render_task_fault(action: FaultAction, task: SimTask, data: Any) -> dict[str, Any]:
+    """A task's injected fault names the host the task works on, from the surface state."""
+    host = data.get(task.target, {}) if isinstance(data, dict) else {}
+    return {**render_fault(action), "host": host.get("name")}
+
+
 def render_error(request: Request | None, error: SimError) -> Response:
     if error.kind == "fault" and error.fault is not None:
         return JSONResponse(render_fault(error.fault), status_code=500)
@@ -127,7 +133,7 @@ FAKE = SurfaceSpec(
     build_state=build_state,
     section_model=FakeSection,
     render_error=render_error,
-    render_task_fault=render_fault,
+    render_task_fault=render_task_fault,
     session_store="vim25",
     objects=ObjectHooks(
         list=lambda data: [

@@ -97,8 +97,47 @@ async def test_fault_rules_via_control(client: httpx.AsyncClient) -> None:
     r = await client.post(url)
     info = (await client.get(f"/fake/8.0.3.0/Task/{r.json()['value']}/info")).json()
     assert info["state"] == "error" and info["error"]["_typeName"] == "InvalidState"
+    # render_task_fault gets the task and the surface state: it names the task's real host.
+    assert info["error"]["host"] == "esx-0"
     assert (await client.delete("/_sim/faults")).status_code == 204
     assert (await client.get("/_sim/faults")).json()["rules"] == []
+
+
+async def test_status_rule_sends_retry_after(client: httpx.AsyncClient) -> None:
+    url = "/fake/8.0.3.0/HostSystem/host-0/ReconnectHost_Task"
+    rule = {"operation": "ReconnectHost_Task", "status": 503, "retry_after": 7, "count": 1}
+    added = await client.post("/_sim/faults", json=rule)
+    assert added.status_code == 201 and added.json()["retry_after"] == 7
+    r = await client.post(url)
+    assert r.status_code == 503 and r.headers["retry-after"] == "7" and not r.content
+    r = await client.post(url)
+    assert r.status_code == 200 and "retry-after" not in r.headers
+    await client.post("/_sim/faults", json={"status": 429, "body": {"busy": True}, "count": 1})
+    r = await client.post(url)
+    assert r.status_code == 429 and "retry-after" not in r.headers  # only when asked for
+    bad = await client.post("/_sim/faults", json={"fault": "NoHost", "retry_after": 1})
+    assert bad.status_code == 422 and "retry_after" in bad.json()["message"]
+
+
+async def test_delete_sessions_logs_sessions_out(
+    client: httpx.AsyncClient, sim: SimulatorState
+) -> None:
+    admin = sim.users.get("administrator@vsphere.local")
+    assert admin is not None
+    vim = [sim.session_store("vim25").create(admin) for _ in range(2)]
+    rest = sim.session_store("rest").create(admin)
+    r = await client.delete("/_sim/sessions", params={"surface": "fake"})  # logs into vim25
+    assert r.status_code == 200 and r.json() == {"invalidated": 2, "stores": {"vim25": 2}}
+    assert all(sim.session_store("vim25").lookup(s.token) is None for s in vim)
+    assert sim.session_store("rest").lookup(rest.token) is not None
+    r = await client.delete("/_sim/sessions")
+    assert r.status_code == 200 and r.json()["invalidated"] == 1
+    assert r.json()["stores"]["rest"] == 1 and r.json()["stores"]["vim25"] == 0
+    assert sim.session_store("rest").lookup(rest.token) is None
+    missing = await client.delete("/_sim/sessions", params={"surface": "nope"})
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    empty = await client.delete("/_sim/sessions", params={"surface": ""})
+    assert empty.status_code == 400
 
 
 async def test_drop_in_process_raises_transport_error(client: httpx.AsyncClient) -> None:

@@ -85,6 +85,10 @@ def test_probability_is_reproducible_with_seed() -> None:
         ({"status": 500, "fault_fields": {"a": 1}}, "fault_fields"),
         ({"fault": "A", "probability": 1.5}, "less than or equal"),
         ({"fault": "A", "bogus": 1}, "Extra inputs"),
+        ({"fault": "A", "retry_after": 1}, "retry_after is only allowed with status"),
+        ({"latency_ms": 5, "retry_after": 1}, "retry_after is only allowed with status"),
+        ({"status": 503, "retry_after": 3601}, "less than or equal to 3600"),
+        ({"status": 503, "retry_after": -1}, "greater than or equal to 0"),
     ],
 )
 def test_rule_validation(fields: dict[str, object], message: str) -> None:

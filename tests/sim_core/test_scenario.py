@@ -8,14 +8,31 @@ import pytest
 
 from vreconnect_sim.auth import DEFAULT_USERS
 from vreconnect_sim.registry import (
-    BUILTIN_SURFACES,
+    BuildContext,
     SurfaceSpec,
-    get_surface,
-    load_builtin_surfaces,
+    register_surface,
+    unregister_surface,
 )
 from vreconnect_sim.scenario import Scenario, ScenarioError
+from vreconnect_sim.state import SimulatorState
 
 from .conftest import FakeSection
+
+
+def test_default_scenario_is_parsed_once_and_copied_on_use() -> None:
+    from vreconnect_sim import scenario as module
+
+    first = Scenario.default()
+    before = module._default_document.cache_info()
+    state = first.sections["vim25"].hosts[0].connection_state
+    first.sections["vim25"].hosts[0].connection_state = "notResponding"
+    first.settings.releases.append("1.0.0.0")
+    second = Scenario.default()
+    assert module._default_document.cache_info().hits == before.hits + 1
+    assert module._default_document.cache_info().misses == before.misses  # not parsed again
+    assert second.sections["vim25"] is not first.sections["vim25"]
+    assert second.sections["vim25"].hosts[0].connection_state == state != "notResponding"
+    assert "1.0.0.0" not in second.settings.releases
 
 
 def test_default_scenario_is_embedded() -> None:
@@ -73,13 +90,25 @@ nonsense: 1
     assert "s.yaml: settings.sesion_idle_timeout: Extra inputs are not permitted" in lines
 
 
-def test_unregistered_builtin_section_is_kept_raw() -> None:
-    load_builtin_surfaces()
-    free = [n for n in BUILTIN_SURFACES if getattr(get_surface(n), "section_model", None) is None]
-    if not free:
-        pytest.skip("every built-in surface has registered its section model")
-    s = Scenario.from_yaml(f"{free[0]}: {{anything: [1, 2]}}\n")
-    assert s.section(free[0]) == {"anything": [1, 2]}
+def test_section_of_a_surface_without_a_model_is_kept_raw() -> None:
+    """A surface registered without ``section_model`` gets its section as the raw mapping."""
+    seen: list[object] = []
+
+    def build(b: BuildContext) -> None:
+        seen.append(b.section)
+
+    raw = SurfaceSpec(name="rawfake", mount="/rawfake", routes=lambda ctx: [], build_state=build)
+    register_surface(raw)
+    try:
+        s = Scenario.from_yaml("rawfake: {anything: [1, 2]}\n")
+        assert s.section("rawfake") == {"anything": [1, 2]}
+        assert Scenario.from_yaml("settings: {seed: 1}\n").section("rawfake") is None
+        SimulatorState(s, surfaces=[raw])
+        assert seen == [{"anything": [1, 2]}]
+    finally:
+        unregister_surface("rawfake")
+    with pytest.raises(ScenarioError, match="rawfake: unknown top-level key"):
+        Scenario.from_yaml("rawfake: {anything: [1, 2]}\n")
 
 
 def test_duplicate_users_bad_yaml_and_non_mapping() -> None:

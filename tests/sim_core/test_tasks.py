@@ -84,7 +84,7 @@ def test_settle_runs_completions_in_end_time_order(clock: FakeClock) -> None:
 
 def test_task_failed_and_unexpected_exception(clock: FakeClock) -> None:
     e = engine(clock)
-    e.fault_renderers["vim25"] = lambda a: {"_typeName": a.fault, "msg": a.message}
+    e.fault_renderers["vim25"] = lambda a, t: {"_typeName": a.fault, "msg": a.message}
 
     def fail(t: SimTask) -> None:
         raise TaskFailed({"_typeName": "NoHost", "name": "esx"})
@@ -175,7 +175,13 @@ def test_ids_per_surface_and_seeded_uuid_and_jitter(clock: FakeClock) -> None:
 def test_where_task_fault_rule_fails_task_without_applying(clock: FakeClock) -> None:
     injector = FaultInjector(seed=1)
     e = TaskEngine(clock, TaskSettings(), injector=injector)
-    e.fault_renderers["vim25"] = lambda a: {"_typeName": a.fault, **a.fault_fields}
+    # The renderer is given the task, so the payload can name the task's real target.
+    e.fault_renderers["vim25"] = lambda a, t: {
+        "_typeName": a.fault,
+        "target": t.target,
+        "state": t.state,
+        **a.fault_fields,
+    }
     injector.add(
         FaultRule(
             where="task",
@@ -203,7 +209,8 @@ def test_where_task_fault_rule_fails_task_without_applying(clock: FakeClock) -> 
     assert t.state == "running"  # latency lengthened a zero-duration task
     clock.advance(5)
     t = e.require(t.id)
-    assert t.state == "error" and t.error == {"_typeName": "NoHost", "name": "esx-1"}
+    assert t.state == "error"
+    assert t.error == {"_typeName": "NoHost", "target": "host-1", "state": "error", "name": "esx-1"}
     assert applied == ["2"]
 
 

@@ -54,6 +54,27 @@ async def test_injected_faults_fill_required_fields(
     assert assert_fault(await reconnect(vim, "host-102"), "AlreadyBeingManaged")["ipAddress"]
 
 
+async def test_task_faults_carry_the_target_hosts_real_values(
+    vim: AuthenticatedClient, control: httpx.AsyncClient
+) -> None:
+    """``where: task`` faults are rendered for the task's host, not with placeholders."""
+    rule = {"operation": "ReconnectHost_Task", "object": "host-102", "where": "task", "count": 1}
+    await add_rule(control, fault="SSLVerifyFault", **rule)
+    host = (await control.get("/objects/vim25/host-102")).json()
+    info = await run_task(vim, await reconnect(vim, "host-102"))
+    fault = task_fault(info, "SSLVerifyFault")
+    assert fault["thumbprint"] == host["thumbprint"] != ":".join(["00"] * 20)
+    assert fault["certificate"].startswith("-----BEGIN CERTIFICATE-----")
+
+    # Taken over by another vCenter meanwhile: the injected fault names that vCenter (force
+    # would have ignored it, so only the rule can end this task in AlreadyBeingManaged).
+    patched = await control.patch("/objects/vim25/host-102", json={"managed_by": "203.0.113.9"})
+    assert patched.status_code == 200, patched.text
+    await add_rule(control, fault="AlreadyBeingManaged", **rule)
+    info = await run_task(vim, await reconnect(vim, "host-102", connect_spec(force=True)))
+    assert task_fault(info, "AlreadyBeingManaged")["ipAddress"] == "203.0.113.9"
+
+
 async def test_task_fault_skips_the_state_change(
     vim: AuthenticatedClient, control: httpx.AsyncClient
 ) -> None:

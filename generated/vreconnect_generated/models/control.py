@@ -73,6 +73,28 @@ class ScenarioLoaded(BaseModel):
     surfaces: list[str]
 
 
+StoresAdditionalProperty = TypeAliasType(
+    "StoresAdditionalProperty", Annotated[int, Field(ge=0, le=9223372036854775807)]
+)
+
+
+class SessionsInvalidated(BaseModel):
+    invalidated: Annotated[
+        int,
+        Field(
+            description="Live sessions logged out, in all.",
+            ge=0,
+            le=9223372036854775807,
+        ),
+    ]
+    stores: Annotated[
+        dict[str, StoresAdditionalProperty],
+        Field(
+            description="Live sessions logged out per login domain (vim25, rest, vr)."
+        ),
+    ]
+
+
 class SpecViolation(BaseModel):
     document: Annotated[
         str,
@@ -257,6 +279,14 @@ class FaultRule(BaseModel):
     body: Annotated[Any | MISSING, Field(description="JSON body sent with status.")] = (
         MISSING
     )
+    retry_after: Annotated[
+        int | None | MISSING,
+        Field(
+            description="Seconds, sent as a Retry-After header with status (e.g. 503 with retry_after 2 tells a polling client to wait at least 2 s before its next read).",
+            ge=0,
+            le=3600,
+        ),
+    ] = MISSING
     latency_ms: Annotated[int, Field(ge=0, le=600000)] = 0
     drop: Annotated[
         bool, Field(description="Close the connection without any response.")
@@ -322,6 +352,14 @@ class FaultRuleStatus(BaseModel):
     body: Annotated[Any | MISSING, Field(description="JSON body sent with status.")] = (
         MISSING
     )
+    retry_after: Annotated[
+        int | None | MISSING,
+        Field(
+            description="Seconds, sent as a Retry-After header with status (e.g. 503 with retry_after 2 tells a polling client to wait at least 2 s before its next read).",
+            ge=0,
+            le=3600,
+        ),
+    ] = MISSING
     latency_ms: Annotated[int, Field(ge=0, le=600000)] = 0
     drop: Annotated[
         bool, Field(description="Close the connection without any response.")

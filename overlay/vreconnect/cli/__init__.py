@@ -3,13 +3,13 @@
 Layout:
 
 * :mod:`.app` - the root typer app, global options, and the list of command groups (see its
-  docstring for how to add one: the ``contract`` group is mounted automatically when
-  ``cli/contract.py`` exists and exposes ``app`` or ``register(root)``);
+  docstring for how to add one);
 * :mod:`.config` - connection settings (flags, ``VRECONNECT_*`` variables, password prompt);
 * :mod:`.output` - results, progress bars/lines, ``--json``, the one error renderer;
 * :mod:`.exitcodes` - the documented exit codes;
 * :mod:`.host`, :mod:`.vasa`, :mod:`.vcha`, :mod:`.vr`, :mod:`.task`, :mod:`.sim` - commands;
-* :mod:`.demo` - ``vreconnect recover-all``, the main job run by ``./scripts/run``.
+* :mod:`.demo` - ``vreconnect recover-all``, the main job run by ``./scripts/run``;
+* :mod:`.contract` - ``vreconnect contract``, the property suite against a server.
 """
 
 from __future__ import annotations

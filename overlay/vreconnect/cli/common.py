@@ -5,22 +5,37 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
-from .config import ConnectionSettings
+from .config import (
+    ENV_CA_FILE,
+    ENV_INSECURE,
+    ENV_PASSWORD,
+    ENV_THUMBPRINT,
+    ENV_URL,
+    ENV_USER,
+    ConnectionSettings,
+)
 from .exitcodes import ExitCode, Interrupted
 from .output import Output
 
 __all__ = [
+    "CaFileOption",
     "CliState",
     "DebugOption",
+    "InsecureOption",
     "JsonOption",
+    "PasswordEnvOption",
+    "ThumbprintOption",
     "TimeoutOption",
+    "UserOption",
     "WaitOption",
     "cli_state",
     "run",
+    "url_option",
 ]
 
 JsonOption = Annotated[
@@ -44,6 +59,54 @@ TimeoutOption = Annotated[
         min=0,
         help="Give up waiting after this many seconds (exit 3; the task keeps running). "
         "Default: wait until the task ends.",
+    ),
+]
+
+
+# -- connection options (the root callback's, and those of commands that take their own) -----
+
+
+def url_option(help_text: str) -> Any:
+    """The ``--url`` option (``VRECONNECT_URL``), with the command's own help text."""
+    return typer.Option(envvar=ENV_URL, help=help_text, rich_help_panel="Connection")
+
+
+UserOption = Annotated[
+    str | None,
+    typer.Option(envvar=ENV_USER, help="User name to log in as.", rich_help_panel="Connection"),
+]
+PasswordEnvOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="NAME",
+        help=f"Read the password from this environment variable (default: {ENV_PASSWORD}, "
+        "else a prompt on a terminal). Never a password value.",
+        rich_help_panel="Connection",
+    ),
+]
+CaFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        envvar=ENV_CA_FILE,
+        help="PEM CA bundle to verify the server certificate with.",
+        rich_help_panel="TLS",
+    ),
+]
+ThumbprintOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar=ENV_THUMBPRINT,
+        help="Pin the server certificate by its SHA-1 or SHA-256 thumbprint.",
+        rich_help_panel="TLS",
+    ),
+]
+InsecureOption = Annotated[
+    bool,
+    typer.Option(
+        "--insecure",
+        envvar=ENV_INSECURE,
+        help="Do not verify the server certificate (testing only).",
+        rich_help_panel="TLS",
     ),
 ]
 

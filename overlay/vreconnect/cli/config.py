@@ -12,6 +12,7 @@ import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from .exitcodes import UsageProblem
 
@@ -142,6 +143,11 @@ class ConnectionSettings:
         if not self.user:
             raise UsageProblem("no user given", hint=f"pass --user NAME or set {ENV_USER}")
         return self.user
+
+    def overridden(self, **settings: Any) -> ConnectionSettings:
+        """A copy with each of ``settings`` that is set (not None, empty or False) replacing
+        this one's: a command's own connection options over the global ones."""
+        return replace(self, **{name: value for name, value in settings.items() if value})
 
     def with_password(self) -> ConnectionSettings:
         """A copy with ``password`` resolved (env, ``--password-env`` variable, or prompt)."""

@@ -22,17 +22,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import CliState, DebugOption, JsonOption, run
-from .config import (
-    ENV_CA_FILE,
-    ENV_INSECURE,
-    ENV_PASSWORD,
-    ENV_THUMBPRINT,
-    ENV_URL,
-    ENV_USER,
-    ConnectionSettings,
-    read_secret,
+from .common import (
+    CaFileOption,
+    CliState,
+    DebugOption,
+    InsecureOption,
+    JsonOption,
+    PasswordEnvOption,
+    ThumbprintOption,
+    UserOption,
+    run,
+    url_option,
 )
+from .config import ENV_PASSWORD, read_secret
 from .exitcodes import ExitCode, UsageProblem
 from .output import Output
 
@@ -118,26 +120,13 @@ def contract(
     ctx: typer.Context,
     url: Annotated[
         str | None,
-        typer.Option(
-            envvar=ENV_URL,
-            help="Server base URL (https://vc.example.com, a VR appliance, or `vreconnect sim "
-            "serve`). Default: the embedded simulator.",
-            rich_help_panel="Connection",
+        url_option(
+            "Server base URL (https://vc.example.com, a VR appliance, or `vreconnect sim "
+            "serve`). Default: the embedded simulator."
         ),
     ] = None,
-    user: Annotated[
-        str | None,
-        typer.Option(envvar=ENV_USER, help="User name to log in as.", rich_help_panel="Connection"),
-    ] = None,
-    password_env: Annotated[
-        str | None,
-        typer.Option(
-            metavar="NAME",
-            help=f"Read the password from this environment variable (default: {ENV_PASSWORD}, "
-            "else a prompt on a terminal). Never a password value.",
-            rich_help_panel="Connection",
-        ),
-    ] = None,
+    user: UserOption = None,
+    password_env: PasswordEnvOption = None,
     readonly_user: Annotated[
         str | None,
         typer.Option(
@@ -156,31 +145,9 @@ def contract(
             rich_help_panel="Connection",
         ),
     ] = None,
-    ca_file: Annotated[
-        Path | None,
-        typer.Option(
-            envvar=ENV_CA_FILE,
-            help="PEM CA bundle to verify the server certificate with.",
-            rich_help_panel="TLS",
-        ),
-    ] = None,
-    thumbprint: Annotated[
-        str | None,
-        typer.Option(
-            envvar=ENV_THUMBPRINT,
-            help="Pin the server certificate by its SHA-1 or SHA-256 thumbprint.",
-            rich_help_panel="TLS",
-        ),
-    ] = None,
-    insecure: Annotated[
-        bool,
-        typer.Option(
-            "--insecure",
-            envvar=ENV_INSECURE,
-            help="Do not verify the server certificate (testing only).",
-            rich_help_panel="TLS",
-        ),
-    ] = False,
+    ca_file: CaFileOption = None,
+    thumbprint: ThumbprintOption = None,
+    insecure: InsecureOption = False,
     surface: Annotated[
         list[str] | None,
         typer.Option(
@@ -295,14 +262,13 @@ def _run_contract(
     )
     from vreconnect.tls import TLSConfig
 
-    root = state.conn
-    conn = ConnectionSettings(
-        url=url or root.url,
-        user=user or root.user,
-        password_env=password_env or root.password_env,
-        ca_file=ca_file or root.ca_file,
-        thumbprint=thumbprint or root.thumbprint,
-        insecure=insecure or root.insecure,
+    conn = state.conn.overridden(
+        url=url,
+        user=user,
+        password_env=password_env,
+        ca_file=ca_file,
+        thumbprint=thumbprint,
+        insecure=insecure,
     )
     conn.validate()
     for name in surfaces:
@@ -428,7 +394,7 @@ def _connection_message(url: str | None, exc: BaseException) -> str:
 
 
 def register(root: typer.Typer) -> None:
-    """Mount ``vreconnect contract`` on the root app (called by ``cli/app.py``)."""
+    """Add ``vreconnect contract`` to the root app (called by ``cli/app.py``)."""
     root.command(
         "contract",
         epilog="Exit codes: 0 every check passed, 1 a check failed, 2 usage error, "

@@ -7,6 +7,7 @@
 ``POST /_sim/scenario``                  load a scenario (YAML or JSON body; 400 names the bad key)
 ``GET  /_sim/violations``                responses that failed validation (validate_responses mode)
 ``DELETE /_sim/violations``              forget them (204)
+``DELETE /_sim/sessions``                log sessions out (all, or one ``surface``'s)
 ``GET  /_sim/objects``                   object summaries (``surface``, ``type``, ``limit``, ``offset``)
 ``GET  /_sim/objects/{surface}/{id}``    one object's state (surface ``get`` hook)
 ``PATCH /_sim/objects/{surface}/{id}``   merge changes into an object (surface ``patch`` hook)

@@ -23,6 +23,7 @@ from .models import (
     ObjectSummary,
     ResetResult,
     ScenarioLoaded,
+    SessionsInvalidated,
     SpecViolationList,
     SpecViolationView,
     TaskList,
@@ -230,6 +231,19 @@ def routes(sim: SimulatorState) -> list[BaseRoute]:
             sim.spec_violations.clear()
         return Response(status_code=204)
 
+    async def invalidate_sessions(request: Request) -> Response:
+        """Log sessions out: every login domain, or the one ``surface`` logs into."""
+        surface = _str_query(request, "surface")
+        with sim.lock:
+            if surface is None:
+                stores = list(sim.sessions)
+            elif surface in sim.surfaces:
+                stores = [sim.surfaces[surface].store_name]
+            else:
+                raise ControlError(404, "not_found", f"no surface {surface!r}")
+            counts = {name: sim.session_store(name).invalidate_all() for name in stores}
+        return _json(SessionsInvalidated(invalidated=sum(counts.values()), stores=counts))
+
     def _hooks(surface: str) -> Any:
         spec = sim.surfaces.get(surface)
         if spec is None:
@@ -355,6 +369,7 @@ def routes(sim: SimulatorState) -> list[BaseRoute]:
         route("/reset", POST=reset),
         route("/scenario", GET=get_scenario, POST=post_scenario),
         route("/violations", GET=list_violations, DELETE=clear_violations),
+        route("/sessions", DELETE=invalidate_sessions),
         route("/objects", GET=list_objects),
         route("/objects/{surface}/{object_id:path}", GET=get_object, PATCH=patch_object),
         route("/settings/tasks", GET=get_task_settings, PUT=put_task_settings),

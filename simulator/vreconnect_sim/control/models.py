@@ -20,6 +20,7 @@ __all__ = [
     "ObjectSummary",
     "ResetResult",
     "ScenarioLoaded",
+    "SessionsInvalidated",
     "SpecViolationList",
     "SpecViolationView",
     "TaskList",
@@ -63,6 +64,13 @@ class ScenarioLoaded(BaseModel):
     scenario: str
     generation: int
     surfaces: list[str]
+
+
+class SessionsInvalidated(BaseModel):
+    """``DELETE /_sim/sessions``: live sessions logged out, per login domain."""
+
+    invalidated: int
+    stores: dict[str, int]
 
 
 class SpecViolationView(BaseModel):

@@ -22,7 +22,7 @@ from ..clock import iso8601
 from ..registry import SurfaceContext
 from ..tasks import SimTask, TaskFailed
 from ..vim25.faults import VimFault, fault, managed_object_not_found, moref
-from ..vim25.vijson import Dispatcher, endpoint, require_privilege, require_session
+from ..vim25.vijson import Dispatcher, caller, endpoint, require_privilege
 from .state import Provider, SmsState
 
 __all__ = ["provider_info_body", "reconnect_outcome", "routes", "sms_task_info_body"]
@@ -130,9 +130,7 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
 
     async def reconnect(request: Request) -> Response:
         """POST /VasaProvider/{moId}/VasaProviderReconnect_Task (no request body)."""
-        moid = request.path_params["moId"]
-        obj = moref("VasaProvider", moid)
-        session = require_session(ctx, request, obj)
+        moid, obj, session = caller(ctx, request, "VasaProvider")
         with ctx.lock:
             provider = provider_or_fault(moid)
             require_privilege(session, PRIV_STORAGE_VIEWS_CONFIGURE, obj)
@@ -156,8 +154,7 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
 
     async def query_task(request: Request) -> Response:
         """POST /SmsTask/{moId}/QuerySmsTaskInfo."""
-        moid = request.path_params["moId"]
-        require_session(ctx, request, moref("SmsTask", moid))
+        moid = caller(ctx, request, "SmsTask").moid
         task = ctx.tasks.get(moid)
         if task is None or task.surface != SURFACE:
             raise VimFault(managed_object_not_found("SmsTask", moid))
@@ -165,8 +162,7 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
 
     async def query_provider(request: Request) -> Response:
         """POST /VasaProvider/{moId}/QueryProviderInfo."""
-        moid = request.path_params["moId"]
-        require_session(ctx, request, moref("VasaProvider", moid))
+        moid = caller(ctx, request, "VasaProvider").moid
         with ctx.lock:
             body = provider_info_body(provider_or_fault(moid))
         return JSONResponse(body)

@@ -1,4 +1,4 @@
-"""vAPI standard errors of the vcenter (``/rest``) surface, and which status each operation documents.
+"""vAPI standard errors of the vcenter (``/rest``) surface.
 
 Every error body is ``{"type": "com.vmware.vapi.std.errors.<name>", "value": {"messages":
 [LocalizableMessage], "data"?, "error_type": "<NAME>"}}`` exactly as ``specs/vcenter.yaml``
@@ -7,39 +7,37 @@ defines it. Handlers raise :class:`VapiError`; :func:`render_error` turns the sh
 ``TaskInfo.error`` for a task that fails.
 
 Status choice for generic errors (bad body, body too large): the spec documents no 413, so a
-request the simulator refuses is answered with the first status the *operation* documents from
-:data:`REFUSAL_PREFERENCE` (400 invalid_argument where documented, else 500 error, else 401
-unauthenticated), so that every answer to a documented operation stays inside its contract.
+request the simulator refuses is answered with the first status the *operation* documents
+(read from ``specs/vcenter.yaml``, see :class:`~vreconnect_sim.rest.DocumentedOperations`) among
+400 invalid_argument, 500 error, 401 unauthenticated, so that every answer to a documented
+operation stays inside its contract.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..injection import FaultAction
 from ..registry import SimError
+from ..rest import DocumentedOperations, RestError, json_response
+
+if TYPE_CHECKING:
+    from ..tasks import SimTask
 
 __all__ = [
     "MOUNT",
     "OPERATIONS",
     "STATUS_OF",
     "ErrorName",
-    "OperationDoc",
     "VapiError",
-    "allowed_methods",
     "error_body",
     "message",
-    "operation_for",
     "render_error",
     "render_task_fault",
-    "vapi_response",
 ]
 
 MOUNT = "/rest"
@@ -66,8 +64,8 @@ STATUS_OF: dict[str, int] = {
 }
 """The usual vAPI status of each standard error (protocols.md; page 003 agrees for its own)."""
 
-REFUSAL_PREFERENCE: tuple[int, ...] = (400, 500, 401)
-"""Statuses tried, in order, for a refused request (bad or oversize body); see module docstring."""
+OPERATIONS = DocumentedOperations("vcenter", MOUNT, refusal_preference=(400, 500, 401))
+"""What ``specs/vcenter.yaml`` documents (refusal status, ``Allow``); see the module docstring."""
 _REFUSAL_NAMES: dict[int, ErrorName] = {400: "invalid_argument", 401: "unauthenticated"}
 
 
@@ -86,19 +84,7 @@ def error_body(
     return {"type": PREFIX + name, "value": value}
 
 
-def vapi_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    """A JSON response (``body=None``: no body at all)."""
-    if body is None:
-        return Response(status_code=status, headers=headers)
-    return Response(
-        json.dumps(body, separators=(",", ":")).encode(),
-        status_code=status,
-        media_type="application/json",
-        headers=headers,
-    )
-
-
-class VapiError(Exception):
+class VapiError(RestError):
     """Raised by a handler: answer the call with this standard error."""
 
     def __init__(
@@ -125,77 +111,7 @@ class VapiError(Exception):
 
     def response(self) -> Response:
         """The HTTP response."""
-        return vapi_response(self.status, self.body())
-
-
-# -- what each operation documents ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OperationDoc:
-    """One operation of ``specs/vcenter.yaml``: its route and the statuses it documents."""
-
-    operation_id: str
-    method: str
-    pattern: re.Pattern[str]
-    statuses: frozenset[int]
-
-    def refusal_status(self) -> int:
-        """The status to refuse a request with (see :data:`REFUSAL_PREFERENCE`)."""
-        for status in REFUSAL_PREFERENCE:
-            if status in self.statuses:
-                return status
-        return 400
-
-
-def _path(template: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$")
-
-
-OPERATIONS: tuple[OperationDoc, ...] = (
-    OperationDoc(
-        "cis_session_create", "POST", _path("/com/vmware/cis/session"), frozenset({200, 401, 503})
-    ),
-    OperationDoc(
-        "cis_session_delete", "DELETE", _path("/com/vmware/cis/session"), frozenset({200, 401})
-    ),
-    OperationDoc(
-        "cis_tasks_get", "GET", _path("/cis/tasks/{task}"), frozenset({200, 401, 403, 404})
-    ),
-    OperationDoc(
-        "vcha_cluster_get",
-        "POST",
-        _path("/vcenter/vcha/cluster"),
-        frozenset({200, 400, 401, 403, 500}),
-    ),
-    OperationDoc(
-        "vcha_cluster_passive_redeploy_task",
-        "POST",
-        _path("/vcenter/vcha/cluster/passive"),
-        frozenset({200, 400, 401, 403, 500}),
-    ),
-)
-OPERATION_BY_ID: dict[str, OperationDoc] = {op.operation_id: op for op in OPERATIONS}
-
-
-def _subpath(path: str) -> str:
-    return path[len(MOUNT) :] if path.startswith(MOUNT) else path
-
-
-def operation_for(method: str, path: str) -> OperationDoc | None:
-    """The documented operation answering ``method path`` (full path, mount included)."""
-    sub = _subpath(path)
-    method = "GET" if method.upper() == "HEAD" else method.upper()
-    for op in OPERATIONS:
-        if op.method == method and op.pattern.match(sub):
-            return op
-    return None
-
-
-def allowed_methods(path: str) -> list[str]:
-    """Methods the spec documents on ``path`` (for the ``Allow`` header of a 405)."""
-    sub = _subpath(path)
-    return sorted({op.method for op in OPERATIONS if op.pattern.match(sub)})
+        return json_response(self.status, self.body())
 
 
 # -- rendering of the shared machinery's errors ----------------------------------------
@@ -223,25 +139,32 @@ def fault_name(fault: str | None) -> ErrorName:
     return _FAULT_ALIASES.get(raw.replace("_", "").lower(), "error")
 
 
-def _fault_body(action: FaultAction) -> tuple[ErrorName, dict[str, Any]]:
+def _fault_body(
+    action: FaultAction, default_text: str | None = None
+) -> tuple[ErrorName, dict[str, Any]]:
     name = fault_name(action.fault)
-    text = action.message or f"Injected fault: {action.fault}"
+    text = action.message or default_text or f"Injected fault: {action.fault}"
     data = dict(action.fault_fields) if action.fault_fields else None
     return name, error_body(name, [message(f"{PREFIX}{name}", text)], data)
 
 
-def render_task_fault(action: FaultAction) -> dict[str, Any]:
-    """``TaskInfo.error`` for a task ended by an injected fault (or an internal failure)."""
-    return _fault_body(action)[1]
+def render_task_fault(action: FaultAction, task: SimTask, data: object) -> dict[str, Any]:
+    """``TaskInfo.error`` for a task ended by an injected fault (or an internal failure).
+
+    A rule without a ``message`` gets one naming the task's operation and object (the passive
+    node being deployed, else the task's target).
+    """
+    what = task.entity_name or task.target or "the cluster"
+    text = f"{task.operation} of {what} failed: injected fault {action.fault}."
+    return _fault_body(action, text)[1]
 
 
 def render_error(request: Request | None, error: SimError) -> Response:
     """Render a :class:`SimError` as a standard error; never raises."""
-    op = operation_for(request.method, request.url.path) if request is not None else None
     headers: dict[str, str] | None = None
     if error.kind == "fault" and error.fault is not None:
         name, body = _fault_body(error.fault)
-        return vapi_response(STATUS_OF[name], body)
+        return json_response(STATUS_OF[name], body)
     if error.kind == "unauthenticated":
         name, status = "unauthenticated", 401
         msg_id = "vapi.security.authentication.invalid"
@@ -255,13 +178,13 @@ def render_error(request: Request | None, error: SimError) -> Response:
         name, status = "error", 405
         msg_id = "vapi.method.not_allowed"
         if request is not None:
-            headers = {"Allow": ", ".join(allowed_methods(request.url.path))}
+            headers = {"Allow": ", ".join(OPERATIONS.allowed_methods(request.url.path))}
     elif error.kind in ("bad_request", "body_too_large"):
-        status = op.refusal_status() if op is not None else 400
+        status = OPERATIONS.refusal_status(request)
         name = _REFUSAL_NAMES.get(status, "error")
         too_large = error.kind == "body_too_large"
         msg_id = "vapi.message.request.too_large" if too_large else "vapi.message.request.invalid"
     else:
         name, status = "error", 500
         msg_id = "vapi.server.internal"
-    return vapi_response(status, error_body(name, [message(msg_id, error.message)]), headers)
+    return json_response(status, error_body(name, [message(msg_id, error.message)]), headers)

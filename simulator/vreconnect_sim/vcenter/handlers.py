@@ -20,11 +20,8 @@ about the inventory from validation messages.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -34,12 +31,14 @@ from starlette.routing import BaseRoute, Route
 
 from vreconnect_generated.models import vcenter as models
 
-from ..auth import PRIV_GLOBAL_VCSERVER, Session, User
+from ..auth import PRIV_GLOBAL_VCSERVER, Session, User, credentials_match
 from ..clock import iso8601
 from ..registry import SurfaceContext
+from ..rest import basic_login, endpoint, json_response, path_param, session_of
 from ..scenario import format_loc
 from ..tasks import SimTask, TaskFailed
-from .errors import VapiError, error_body, message, vapi_response
+from ..tls import thumbprint_hex
+from .errors import VapiError, error_body, message
 from .rules import check_credentials_spec, check_placement, check_redeploy_spec
 from .state import CLUSTER_ID, ClusterSettings, IpSettings, NodeSettings, VcenterState
 
@@ -52,7 +51,6 @@ PRIV_READ = "System.Read"
 MAX_MESSAGES = 20  # a huge invalid body must not produce a huge error
 
 _M = TypeVar("_M", bound=BaseModel)
-Handler = Callable[[Request], Awaitable[Response]]
 
 _TASK_STATUS = {
     "queued": "PENDING",
@@ -70,20 +68,6 @@ _PROGRESS_TEXT = {
 
 
 # -- request helpers ------------------------------------------------------------------------
-
-
-def _basic_credentials(request: Request) -> tuple[str, str] | None:
-    """(user, password) from an ``Authorization: Basic`` header, or None if absent/garbled."""
-    header = request.headers.get("authorization", "")
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic" or not encoded.strip():
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    user, sep, password = decoded.partition(":")
-    return (user, password) if sep else None
 
 
 def _unauthenticated(text: str) -> VapiError:
@@ -265,10 +249,6 @@ def cluster_info(cluster: ClusterSettings, partial: bool) -> dict[str, Any]:
 # -- domain checks ----------------------------------------------------------------------------
 
 
-def _normalise_thumbprint(value: str) -> str:
-    return "".join(ch for ch in value.upper() if ch in "0123456789ABCDEF")
-
-
 def check_vc_spec(cluster: ClusterSettings, vc_spec: object) -> None:
     """Check ``vc_spec`` against the active node's management vCenter; raise :class:`VapiError`.
 
@@ -309,10 +289,10 @@ def check_vc_spec(cluster: ClusterSettings, vc_spec: object) -> None:
         )
     given = location.ssl_thumbprint if isinstance(location.ssl_thumbprint, str) else ""
     accepted = {
-        _normalise_thumbprint(mgmt.ssl_thumbprint_sha1),
-        _normalise_thumbprint(mgmt.ssl_thumbprint_sha256),
+        thumbprint_hex(mgmt.ssl_thumbprint_sha1),
+        thumbprint_hex(mgmt.ssl_thumbprint_sha256),
     }
-    if (given or not mgmt.certificate_trusted) and _normalise_thumbprint(given) not in accepted:
+    if (given or not mgmt.certificate_trusted) and thumbprint_hex(given) not in accepted:
         raise VapiError(
             "unverified_peer",
             [
@@ -330,11 +310,7 @@ def check_vc_spec(cluster: ClusterSettings, vc_spec: object) -> None:
     password = (
         location.password.get_secret_value() if isinstance(location.password, SecretStr) else ""
     )
-    good_user = username.lower() == mgmt.username.lower()
-    good_password = hmac.compare_digest(
-        password.encode(), mgmt.password.get_secret_value().encode()
-    )
-    if not (good_user and good_password):
+    if not credentials_match(username, password, mgmt.username, mgmt.password):
         raise _invalid(
             "com.vmware.vcenter.vcha.management_vc.credentials.invalid",
             "The credentials provided for authenticating with the active node's management "
@@ -355,69 +331,34 @@ def routes(ctx: SurfaceContext) -> list[BaseRoute]:
         state: VcenterState = ctx.data
         return state
 
-    def endpoint(
-        operation_id: str,
-        fn: Handler,
-        object_id: Callable[[Request], str | None] = lambda request: None,
-    ) -> Handler:
-        """Fault injection first, then the handler; :class:`VapiError` becomes its response."""
-
-        async def run(request: Request) -> Response:
-            injected = await ctx.call_faults(request, operation_id, object_id(request))
-            if injected is not None:
-                return injected
-            try:
-                response = await fn(request)
-            except VapiError as err:
-                response = err.response()
-            return response
-
-        run.__name__ = operation_id
-        return run
-
-    def session_of(request: Request) -> Session:
-        token = request.headers.get(SESSION_HEADER)
-        if not token:
-            raise _unauthenticated(f"This method requires authentication: no {SESSION_HEADER}.")
-        session = ctx.sessions.lookup(token)
-        if session is None:
-            raise _unauthenticated("The session is unknown or has expired.")
-        return session
+    def session(request: Request) -> Session:
+        return session_of(ctx, request, SESSION_HEADER, _unauthenticated)
 
     def require(user: User, privilege: str) -> None:
         if not user.has(privilege):
             raise _unauthorized(privilege)
 
     async def login(request: Request) -> Response:
-        credentials = _basic_credentials(request)
-        if credentials is None:
-            raise _unauthenticated("Authentication required: use HTTP Basic authentication.")
-        user = ctx.users.authenticate(*credentials)
-        if user is None:
-            raise _unauthenticated("Authentication failed: invalid user name or password.")
-        with ctx.lock:
-            session = ctx.sessions.create(user)
-        return vapi_response(200, {"value": session.token})
+        return json_response(200, {"value": basic_login(ctx, request, _unauthenticated).token})
 
     async def logout(request: Request) -> Response:
-        session = session_of(request)
-        ctx.sessions.invalidate(session.token)
-        return vapi_response(200, None)
+        ctx.sessions.invalidate(session(request).token)
+        return json_response(200, None)
 
     async def get_task(request: Request) -> Response:
-        session = session_of(request)
-        require(session.user, PRIV_READ)
+        caller = session(request)
+        require(caller.user, PRIV_READ)
         task_id = request.path_params["task"]
         task = ctx.tasks.get(task_id)
         if task is None or task.surface != ctx.name:
             raise VapiError.simple(
                 "not_found", "cis.tasks.not_found", f"Task {task_id} does not exist.", task_id
             )
-        return vapi_response(200, {"value": task_info(task)})
+        return json_response(200, {"value": task_info(task)})
 
     async def cluster_get(request: Request) -> Response:
-        session = session_of(request)
-        require(session.user, PRIV_READ)
+        caller = session(request)
+        require(caller.user, PRIV_READ)
         _require_query(request, "action", "get")
         body = await _parse_body(request, models.VchaClusterGetRequest, required=False)
         vc_spec = body.vc_spec if body is not None else None
@@ -430,11 +371,11 @@ def routes(ctx: SurfaceContext) -> list[BaseRoute]:
             if isinstance(vc_spec, models.CredentialsSpec):
                 check_vc_spec(cluster, vc_spec)
             info = cluster_info(cluster, partial)
-        return vapi_response(200, {"value": info})
+        return json_response(200, {"value": info})
 
     async def redeploy(request: Request) -> Response:
-        session = session_of(request)
-        require(session.user, PRIV_GLOBAL_VCSERVER)
+        caller = session(request)
+        require(caller.user, PRIV_GLOBAL_VCSERVER)
         _require_query(request, "vmw-task", "true")
         _require_query(request, "action", "redeploy")
         body = await _parse_body(
@@ -459,12 +400,12 @@ def routes(ctx: SurfaceContext) -> list[BaseRoute]:
                 id_format="{uuid}:" + SERVICE,
                 cancelable=False,
                 description="Redeploy the passive node of the VCHA cluster",
-                user=session.user.name,
+                user=caller.user.name,
                 entity_name=spec.placement.name,
                 info={"service": SERVICE, "operation": "redeploy"},
             )
             cluster.redeploy_task = task.id
-        return vapi_response(200, {"value": task.id})
+        return json_response(200, {"value": task.id})
 
     def _check_redeployable(cluster: ClusterSettings) -> None:
         def fail(msg_id: str, text: str) -> VapiError:
@@ -488,37 +429,33 @@ def routes(ctx: SurfaceContext) -> list[BaseRoute]:
                 "there is no passive node to redeploy.",
             )
 
-    def task_id(request: Request) -> str | None:
-        value: str | None = request.path_params.get("task")
-        return value
-
     def cluster_id(request: Request) -> str:
         return CLUSTER_ID
 
     return [
         Route(
             "/com/vmware/cis/session",
-            endpoint("cis_session_create", login),
+            endpoint(ctx, "cis_session_create", login),
             methods=["POST"],
         ),
         Route(
             "/com/vmware/cis/session",
-            endpoint("cis_session_delete", logout),
+            endpoint(ctx, "cis_session_delete", logout),
             methods=["DELETE"],
         ),
         Route(
             "/cis/tasks/{task}",
-            endpoint("cis_tasks_get", get_task, task_id),
+            endpoint(ctx, "cis_tasks_get", get_task, path_param("task")),
             methods=["GET"],
         ),
         Route(
             "/vcenter/vcha/cluster",
-            endpoint("vcha_cluster_get", cluster_get, cluster_id),
+            endpoint(ctx, "vcha_cluster_get", cluster_get, cluster_id),
             methods=["POST"],
         ),
         Route(
             "/vcenter/vcha/cluster/passive",
-            endpoint(REDEPLOY_OPERATION, redeploy, cluster_id),
+            endpoint(ctx, REDEPLOY_OPERATION, redeploy, cluster_id),
             methods=["POST"],
         ),
     ]

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..injection import FaultAction
 from ..registry import SimError
+
+if TYPE_CHECKING:
+    from ..tasks import SimTask
 
 __all__ = [
     "DEFAULT_MANAGED_BY",
@@ -252,14 +255,27 @@ def injected_fault(
     return fault(name, action.message, **fields)
 
 
-def render_task_fault(action: FaultAction) -> dict[str, Any]:
+def render_task_fault(action: FaultAction, task: SimTask, data: object) -> dict[str, Any]:
     """A task ``error`` for an injected ``where: task`` rule (or the engine's SystemError).
 
-    The task's target is not known here, so object-specific required fields (SSLVerifyFault's
-    thumbprint, AlreadyBeingManaged's ipAddress) get neutral defaults unless the rule's
-    ``fault_fields`` give them.
+    Object-specific required fields come from the task's target (SSLVerifyFault carries the
+    host's real thumbprint and certificate, AlreadyBeingManaged the real managing address,
+    NoHost the host name) unless the rule's ``fault_fields`` give them; ``data`` is the
+    surface's state (for sms, whose providers have no such fields, neutral defaults apply).
     """
-    return injected_fault(action)
+    return injected_fault(action, _hint(data, task.target))
+
+
+def _hint(data: object, moid: str | None) -> Mapping[str, Any]:
+    """Object-specific defaults for an injected fault on ``moid`` (empty if none are known)."""
+    hint = getattr(data, "fault_hint", None)
+    if not moid or not callable(hint):
+        return {}
+    try:
+        result: Mapping[str, Any] = hint(moid)
+    except Exception:  # a renderer must never raise; fall back to neutral defaults
+        return {}
+    return result
 
 
 def _hint_for(request: Request | None) -> Mapping[str, Any]:
@@ -267,16 +283,10 @@ def _hint_for(request: Request | None) -> Mapping[str, Any]:
     if request is None:
         return {}
     try:
-        sim = request.app.state.sim
-        moid = request.path_params.get("moId")
-        data = sim.surface_states.get("vim25")
-        hint = getattr(data, "fault_hint", None)
-        if moid and callable(hint):
-            result: Mapping[str, Any] = hint(moid)
-            return result
-    except Exception:  # a renderer must never raise; fall back to neutral defaults
+        data = request.app.state.sim.surface_states.get("vim25")
+    except AttributeError:
         return {}
-    return {}
+    return _hint(data, request.path_params.get("moId"))
 
 
 def unsupported_release(request: Request | None) -> str | None:

@@ -51,8 +51,10 @@ from .section import is_valid_host_name
 from .state import Host, Vim25State
 from .vijson import (
     SESSION_HEADER,
+    Caller,
     Dispatcher,
     Handler,
+    caller,
     encode_json,
     endpoint,
     parse_body,
@@ -366,11 +368,15 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
         state: Vim25State = ctx.data
         return state
 
-    def host_or_fault(state: Vim25State, moid: str) -> Host:
-        host = state.hosts.get(moid)
+    def host_for(call: Caller, privilege: str) -> tuple[Vim25State, Host]:
+        """Under ``ctx.lock``: the state and the called host, once the caller holds
+        ``privilege`` (ManagedObjectNotFound first, then NoPermission)."""
+        state = data()
+        host = state.hosts.get(call.moid)
         if host is None:
-            raise VimFault(managed_object_not_found("HostSystem", moid))
-        return host
+            raise VimFault(managed_object_not_found("HostSystem", call.moid))
+        require_privilege(call.session, privilege, call.obj)
+        return state, host
 
     def start_task(
         state: Vim25State,
@@ -481,14 +487,10 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
 
     async def reconnect_host(request: Request) -> Response:
         """POST /HostSystem/{moId}/ReconnectHost_Task."""
-        moid = request.path_params["moId"]
-        obj = moref("HostSystem", moid)
-        session = require_session(ctx, request, obj)
+        call = caller(ctx, request, "HostSystem")
         params = ReconnectParams.from_request(await parse_body(request, m.ReconnectHostRequestType))
         with ctx.lock:
-            state = data()
-            host = host_or_fault(state, moid)
-            require_privilege(session, PRIV_HOST_CONFIG_CONNECTION, obj)
+            state, host = host_for(call, PRIV_HOST_CONFIG_CONNECTION)
             cr = state.parent_of(host)
             if cr.kind == "standalone":
                 raise VimFault(
@@ -506,7 +508,7 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
                         f"The host name '{params.host_name}' is invalid.",
                         args={"name": params.host_name},
                         name=params.host_name,
-                        entity=obj,
+                        entity=call.obj,
                     )
                 )
             if params.vm_folder is not None:
@@ -536,18 +538,14 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
             def apply(task: SimTask) -> None:
                 reconnect_outcome(state, host, params, clock.time())
 
-            task = start_task(state, "ReconnectHost_Task", host, session.user, apply)
+            task = start_task(state, "ReconnectHost_Task", host, call.session.user, apply)
         return task_ref(task)
 
     async def reconfigure_das(request: Request) -> Response:
         """POST /HostSystem/{moId}/ReconfigureHostForDAS_Task."""
-        moid = request.path_params["moId"]
-        obj = moref("HostSystem", moid)
-        session = require_session(ctx, request, obj)
+        call = caller(ctx, request, "HostSystem")
         with ctx.lock:
-            state = data()
-            host = host_or_fault(state, moid)
-            require_privilege(session, PRIV_HOST_CONFIG_CONNECTION, obj)
+            state, host = host_for(call, PRIV_HOST_CONFIG_CONNECTION)
             if not state.in_ha_cluster(host):
                 cr = state.parent_of(host)
                 where = (
@@ -563,40 +561,32 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
                     )
                 )
             clock = ctx.clock
-            user_name = vim_user_name(session.user)
+            user_name = vim_user_name(call.session.user)
 
             def apply(task: SimTask) -> None:
                 das_outcome(state, host, int(task.info["chain_id"]), user_name, clock.time())
 
-            task = start_task(state, "ReconfigureHostForDAS_Task", host, session.user, apply)
+            task = start_task(state, "ReconfigureHostForDAS_Task", host, call.session.user, apply)
         return task_ref(task)
 
     async def disconnect_host(request: Request) -> Response:
         """POST /HostSystem/{moId}/DisconnectHost_Task."""
-        moid = request.path_params["moId"]
-        obj = moref("HostSystem", moid)
-        session = require_session(ctx, request, obj)
+        call = caller(ctx, request, "HostSystem")
         with ctx.lock:
-            state = data()
-            host = host_or_fault(state, moid)
-            require_privilege(session, PRIV_HOST_CONFIG_CONNECTION, obj)
+            state, host = host_for(call, PRIV_HOST_CONFIG_CONNECTION)
 
             def apply(task: SimTask) -> None:
                 host.connection_state = "disconnected"
                 state.clear_das(host)
 
-            task = start_task(state, "DisconnectHost_Task", host, session.user, apply)
+            task = start_task(state, "DisconnectHost_Task", host, call.session.user, apply)
         return task_ref(task)
 
     async def host_runtime(request: Request) -> Response:
         """GET /HostSystem/{moId}/runtime."""
-        moid = request.path_params["moId"]
-        obj = moref("HostSystem", moid)
-        session = require_session(ctx, request, obj)
+        call = caller(ctx, request, "HostSystem")
         with ctx.lock:
-            state = data()
-            host = host_or_fault(state, moid)
-            require_privilege(session, PRIV_SYSTEM_READ, obj)
+            state, host = host_for(call, PRIV_SYSTEM_READ)
             connected = host.connection_state == "connected"
             body: dict[str, Any] = {
                 "_typeName": "HostRuntimeInfo",
@@ -627,11 +617,9 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
 
     async def task_info(request: Request) -> Response:
         """GET /Task/{moId}/info."""
-        moid = request.path_params["moId"]
-        obj = moref("Task", moid)
-        session = require_session(ctx, request, obj)
-        task = task_or_fault(moid)
-        require_privilege(session, PRIV_SYSTEM_READ, obj)
+        call = caller(ctx, request, "Task")
+        task = task_or_fault(call.moid)
+        require_privilege(call.session, PRIV_SYSTEM_READ, call.obj)
         if not task.finished:
             return JSONResponse(task_info_body(task))
         # A finished task's TaskInfo never changes: encode it once (polling loops re-read it).
@@ -643,30 +631,29 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
 
     async def cancel_task(request: Request) -> Response:
         """POST /Task/{moId}/CancelTask."""
-        moid = request.path_params["moId"]
-        obj = moref("Task", moid)
-        session = require_session(ctx, request, obj)
+        call = caller(ctx, request, "Task")
         with ctx.lock:
-            task = task_or_fault(moid)
-            require_privilege(session, str(task.info.get("privilege", PRIV_SYSTEM_READ)), obj)
+            task = task_or_fault(call.moid)
+            privilege = str(task.info.get("privilege", PRIV_SYSTEM_READ))
+            require_privilege(call.session, privilege, call.obj)
             if task.finished:
                 raise VimFault(
                     fault(
                         "InvalidState",
-                        f"The task {moid} has already finished ({task.state}); it cannot be "
+                        f"The task {call.moid} has already finished ({task.state}); it cannot be "
                         "cancelled.",
-                        args={"task": moid},
+                        args={"task": call.moid},
                     )
                 )
             if not task.cancelable:
                 raise VimFault(
                     fault(
                         "NotSupported",
-                        f"The task {moid} ({task.operation}) cannot be cancelled.",
-                        args={"task": moid},
+                        f"The task {call.moid} ({task.operation}) cannot be cancelled.",
+                        args={"task": call.moid},
                     )
                 )
-            ctx.tasks.cancel(moid)
+            ctx.tasks.cancel(call.moid)
         return Response(status_code=204)
 
     dispatcher = Dispatcher()

@@ -9,7 +9,8 @@
 (Responses are checked against the OpenAPI documents by the shared middleware in
 ``validate_responses`` mode, see :mod:`vreconnect_sim.validation`.)
 
-Helpers: :func:`require_session` (NotAuthenticated), :func:`require_privilege`
+Helpers: :func:`caller` (the called object and the caller's session),
+:func:`require_session` (NotAuthenticated), :func:`require_privilege`
 (NoPermission), :func:`parse_body` (InvalidRequest for unparsable JSON, InvalidArgument with
 ``invalidProperty`` for a body the operation's generated request model rejects).
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
@@ -33,6 +34,7 @@ from .faults import (
     fault_response,
     invalid_argument,
     invalid_request,
+    moref,
     no_permission,
     not_authenticated,
     unknown_release_response,
@@ -40,8 +42,10 @@ from .faults import (
 
 __all__ = [
     "SESSION_HEADER",
+    "Caller",
     "Dispatcher",
     "Handler",
+    "caller",
     "encode_json",
     "endpoint",
     "parse_body",
@@ -136,6 +140,22 @@ def require_session(
     if session is None:
         raise VimFault(not_authenticated(obj))
     return session
+
+
+class Caller(NamedTuple):
+    """A call on a managed object: its moId (from the path), its MoRef and the live session."""
+
+    moid: str
+    obj: dict[str, str]
+    session: Session
+
+
+def caller(ctx: SurfaceContext, request: Request, mo_type: str) -> Caller:
+    """The object ``/{mo_type}/{moId}/...`` names and the caller's live session
+    (NotAuthenticated, naming the object, without one)."""
+    moid: str = request.path_params["moId"]
+    obj = moref(mo_type, moid)
+    return Caller(moid, obj, require_session(ctx, request, obj))
 
 
 def require_privilege(session: Session, privilege: str, obj: dict[str, str]) -> None:

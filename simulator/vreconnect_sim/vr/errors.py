@@ -6,35 +6,34 @@
 undocumented path/method pair).
 
 Status choice for a refused request (malformed or oversize body): the spec documents no 413, so
-the first status the operation documents among 400, 500, 401 is used (400 for reconnect, 500 for
-the reads, 401 for login/logout, which document nothing else).
+the first status the operation documents (read from ``specs/vr.yaml``, see
+:class:`~vreconnect_sim.rest.DocumentedOperations`) among 400, 500, 401 is used (400 for
+reconnect, 500 for the reads, 401 for login/logout, which document nothing else).
 """
 
 from __future__ import annotations
 
-import json
-import re
 import uuid
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..injection import FaultAction
 from ..registry import SimError
+from ..rest import DocumentedOperations, RestError, json_response
+
+if TYPE_CHECKING:
+    from ..tasks import SimTask
+    from .state import VrState
 
 __all__ = [
     "MOUNT",
     "OPERATIONS",
-    "OperationDoc",
     "VrError",
-    "allowed_methods",
     "error_response",
-    "operation_for",
     "render_error",
     "render_task_fault",
-    "vr_response",
 ]
 
 MOUNT = "/api/rest/vr/v2"
@@ -45,19 +44,8 @@ DEFAULT_CODES: dict[int, str] = {
     405: "METHOD_NOT_ALLOWED",
     500: "INTERNAL_SERVER_ERROR",
 }
-REFUSAL_PREFERENCE: tuple[int, ...] = (400, 500, 401)
-
-
-def vr_response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> Response:
-    """A JSON response (``body=None``: none at all)."""
-    if body is None:
-        return Response(status_code=status, headers=headers)
-    return Response(
-        json.dumps(body, separators=(",", ":")).encode(),
-        status_code=status,
-        media_type="application/json",
-        headers=headers,
-    )
+OPERATIONS = DocumentedOperations("vr", MOUNT, refusal_preference=(400, 500, 401))
+"""What ``specs/vr.yaml`` documents (refusal status, ``Allow``); see the module docstring."""
 
 
 def error_response(
@@ -65,16 +53,16 @@ def error_response(
 ) -> Response:
     """The page's error answer: no body for 401/404, ``ResponseError`` otherwise."""
     if status in NO_BODY_STATUSES:
-        return vr_response(status, None, headers)
+        return json_response(status, None, headers)
     body = {
         "error_code": error_code or DEFAULT_CODES.get(status, "INTERNAL_SERVER_ERROR"),
         "message": message,
         "op_id": str(uuid.uuid4()),
     }
-    return vr_response(status, body, headers)
+    return json_response(status, body, headers)
 
 
-class VrError(Exception):
+class VrError(RestError):
     """Raised by a handler: answer the call with ``status`` (body per :func:`error_response`)."""
 
     def __init__(self, status: int, message: str, error_code: str | None = None) -> None:
@@ -87,67 +75,6 @@ class VrError(Exception):
         """The HTTP response."""
         headers = {"WWW-Authenticate": 'Basic realm="vr"'} if self.status == 401 else None
         return error_response(self.status, self.message, self.error_code, headers)
-
-
-# -- what each operation documents ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OperationDoc:
-    """One operation of ``specs/vr.yaml``: its route and the statuses it documents."""
-
-    operation_id: str
-    method: str
-    pattern: re.Pattern[str]
-    statuses: frozenset[int]
-
-    def refusal_status(self) -> int:
-        """The status to refuse a request with (see the module docstring)."""
-        for status in REFUSAL_PREFERENCE:
-            if status in self.statuses:
-                return status
-        return 400
-
-
-def _path(template: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$")
-
-
-_READ = frozenset({200, 401, 403, 500})
-OPERATIONS: tuple[OperationDoc, ...] = (
-    OperationDoc("login", "POST", _path("/session"), frozenset({200, 401})),
-    OperationDoc("logout", "DELETE", _path("/session"), frozenset({204, 401})),
-    OperationDoc("get_pairings", "GET", _path("/pairings"), _READ),
-    OperationDoc("get_pairing", "GET", _path("/pairings/{pairing_id}"), _READ | {404}),
-    OperationDoc(
-        "reconnect_pairing",
-        "POST",
-        _path("/pairings/{pairing_id}/actions/reconnect"),
-        frozenset({202, 400, 401, 403, 404, 500}),
-    ),
-    OperationDoc("get_task", "GET", _path("/tasks/{task_id}"), _READ | {404}),
-)
-OPERATION_BY_ID: dict[str, OperationDoc] = {op.operation_id: op for op in OPERATIONS}
-
-
-def _subpath(path: str) -> str:
-    return path[len(MOUNT) :] if path.startswith(MOUNT) else path
-
-
-def operation_for(method: str, path: str) -> OperationDoc | None:
-    """The documented operation answering ``method path`` (full path, mount included)."""
-    sub = _subpath(path)
-    method = "GET" if method.upper() == "HEAD" else method.upper()
-    for op in OPERATIONS:
-        if op.method == method and op.pattern.match(sub):
-            return op
-    return None
-
-
-def allowed_methods(path: str) -> list[str]:
-    """Methods the spec documents on ``path`` (for the ``Allow`` header of a 405)."""
-    sub = _subpath(path)
-    return sorted({op.method for op in OPERATIONS if op.pattern.match(sub)})
 
 
 # -- rendering of the shared machinery's errors ----------------------------------------
@@ -174,18 +101,26 @@ def fault_status(fault: str | None) -> int:
     return _NAMED_STATUS.get(text.lower(), 500)
 
 
-def render_task_fault(action: FaultAction) -> dict[str, Any]:
-    """The task ``error`` (``TaskError {message, details}``) for an injected/internal fault."""
+def render_task_fault(action: FaultAction, task: SimTask, data: VrState | None) -> dict[str, Any]:
+    """The task ``error`` (``TaskError {message, details}``) for an injected/internal fault.
+
+    A rule without a ``message`` gets the one a failed reconnect of the task's pairing has,
+    naming the pairing's remote vCenter Server.
+    """
     details = action.fault_fields.get("details")
+    pairing = data.pairings.get(task.target) if data is not None and task.target else None
+    if pairing is not None:
+        default = f"Unable to reconnect the pairing with {pairing.remote_vc_server.name}."
+    else:
+        default = f"Injected fault: {action.fault}"
     return {
-        "message": action.message or f"Injected fault: {action.fault}",
+        "message": action.message or default,
         "details": str(details) if details is not None else f"fault {action.fault}",
     }
 
 
 def render_error(request: Request | None, error: SimError) -> Response:
     """Render a :class:`SimError` the page's way; never raises."""
-    op = operation_for(request.method, request.url.path) if request is not None else None
     if error.kind == "fault" and error.fault is not None:
         status = fault_status(error.fault.fault)
         code = error.fault.fault_fields.get("error_code")
@@ -202,7 +137,7 @@ def render_error(request: Request | None, error: SimError) -> Response:
         "method_not_allowed": 405,
     }.get(error.kind, 500)
     if error.kind in ("bad_request", "body_too_large"):
-        status = op.refusal_status() if op is not None else 400
+        status = OPERATIONS.refusal_status(request)
     if status == 405 and request is not None:
-        headers = {"Allow": ", ".join(allowed_methods(request.url.path))}
+        headers = {"Allow": ", ".join(OPERATIONS.allowed_methods(request.url.path))}
     return error_response(status, error.message, None, headers)

@@ -19,11 +19,8 @@ Checks run in this order: fault injection, session, permission, pairing, body, `
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import SecretStr, ValidationError
@@ -33,13 +30,14 @@ from starlette.routing import BaseRoute, Route
 
 from vreconnect_generated.models import vr as models
 
-from ..auth import PRIV_VR_MANAGE, Session
+from ..auth import PRIV_VR_MANAGE, Session, credentials_match
 from ..clock import epoch_ms
 from ..registry import SurfaceContext
+from ..rest import basic_login, endpoint, json_response, path_param, session_of
 from ..scenario import format_loc
 from ..tasks import SimTask, TaskFailed
-from ..tls import thumbprints
-from .errors import VrError, vr_response
+from ..tls import thumbprint_hex, thumbprints
+from .errors import VrError
 from .state import PairingSettings, VrState, host_of, pairing_wire
 
 __all__ = ["RECONNECT_OPERATION", "SESSION_HEADER", "routes", "task_entity"]
@@ -47,8 +45,6 @@ __all__ = ["RECONNECT_OPERATION", "SESSION_HEADER", "routes", "task_entity"]
 SESSION_HEADER = "x-dr-session"
 RECONNECT_OPERATION = "reconnect_pairing"
 MAX_PROBLEMS = 20  # a huge invalid body must not produce a huge error
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 _TASK_STATUS = {
     "queued": "QUEUED",
@@ -63,23 +59,6 @@ def display_user(name: str) -> str:
     """``readonly@vsphere.local`` -> ``VSPHERE.LOCAL\\readonly`` (how VR names users)."""
     user, sep, domain = name.partition("@")
     return f"{domain.upper()}\\{user}" if sep else name
-
-
-def _basic_credentials(request: Request) -> tuple[str, str] | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic" or not encoded.strip():
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    user, sep, password = decoded.partition(":")
-    return (user, password) if sep else None
-
-
-def _normalise_thumbprint(value: str) -> str:
-    return "".join(ch for ch in value.upper() if ch in "0123456789ABCDEF")
 
 
 def task_entity(task: SimTask) -> dict[str, Any]:
@@ -146,32 +125,11 @@ def routes(ctx: SurfaceContext) -> list[BaseRoute]:
         state: VrState = ctx.data
         return state
 
-    def endpoint(
-        operation_id: str,
-        fn: Handler,
-        object_param: str | None = None,
-    ) -> Handler:
-        """Fault injection first, then the handler; :class:`VrError` becomes its response."""
+    def unauthenticated(text: str) -> VrError:
+        return VrError(401, text)  # page 004: a 401 has no body, so the text is not sent
 
-        async def run(request: Request) -> Response:
-            object_id = request.path_params.get(object_param) if object_param else None
-            injected = await ctx.call_faults(request, operation_id, object_id)
-            if injected is not None:
-                return injected
-            try:
-                response = await fn(request)
-            except VrError as err:
-                response = err.response()
-            return response
-
-        run.__name__ = operation_id
-        return run
-
-    def session_of(request: Request) -> Session:
-        session = ctx.sessions.lookup(request.headers.get(SESSION_HEADER))
-        if session is None:
-            raise VrError(401, "no valid session")
-        return session
+    def session(request: Request) -> Session:
+        return session_of(ctx, request, SESSION_HEADER, unauthenticated)
 
     def pairing_of(pairing_id: str) -> PairingSettings:
         pairing = data().pairings.get(pairing_id)
@@ -180,38 +138,33 @@ def routes(ctx: SurfaceContext) -> list[BaseRoute]:
         return pairing
 
     async def login(request: Request) -> Response:
-        credentials = _basic_credentials(request)
-        user = ctx.users.authenticate(*credentials) if credentials is not None else None
-        if user is None:
-            raise VrError(401, "authentication failed")
-        with ctx.lock:
-            session = ctx.sessions.create(user)
-        return vr_response(200, {"session_id": session.token})
+        return json_response(200, {"session_id": basic_login(ctx, request, unauthenticated).token})
 
     async def logout(request: Request) -> Response:
-        session = session_of(request)
-        ctx.sessions.invalidate(session.token)
-        return vr_response(204)
+        ctx.sessions.invalidate(session(request).token)
+        return json_response(204)
 
     async def get_pairings(request: Request) -> Response:
-        session_of(request)
+        session(request)
         with ctx.lock:
             items = [pairing_wire(p) for p in data().pairings.values()]
-        return vr_response(200, {"list": items, "_meta": {"total_count": len(items), "errors": []}})
+        return json_response(
+            200, {"list": items, "_meta": {"total_count": len(items), "errors": []}}
+        )
 
     async def get_pairing(request: Request) -> Response:
-        session_of(request)
+        session(request)
         with ctx.lock:
             body = pairing_wire(pairing_of(request.path_params["pairing_id"]))
-        return vr_response(200, body)
+        return json_response(200, body)
 
     async def reconnect(request: Request) -> Response:
-        session = session_of(request)
+        caller = session(request)
         pairing_id = request.path_params["pairing_id"]
-        if not session.user.has(PRIV_VR_MANAGE):
+        if not caller.user.has(PRIV_VR_MANAGE):
             raise VrError(
                 403,
-                f"User {display_user(session.user.name)} is not authorized to reconnect "
+                f"User {display_user(caller.user.name)} is not authorized to reconnect "
                 f"pairing {pairing_id}.",
             )
         with ctx.lock:
@@ -243,35 +196,39 @@ def routes(ctx: SurfaceContext) -> list[BaseRoute]:
                 id_format="{uuid}",
                 cancelable=False,
                 description="Reconnect pairing",
-                user=session.user.name,
+                user=caller.user.name,
                 entity_name=f"{local.name if local else '?'} - {pairing.remote_vc_server.name}",
                 info={"description_id": "com.vmware.vr.pairing.reconnect"},
             )
-        return vr_response(202, task_entity(task))
+        return json_response(202, task_entity(task))
 
     async def get_task(request: Request) -> Response:
-        session_of(request)
+        session(request)
         task_id = request.path_params["task_id"]
         task = ctx.tasks.get(task_id)
         if task is None or task.surface != ctx.name:
             raise VrError(404, f"no task {task_id}")
-        return vr_response(200, task_entity(task))
+        return json_response(200, task_entity(task))
 
     return [
-        Route("/session", endpoint("login", login), methods=["POST"]),
-        Route("/session", endpoint("logout", logout), methods=["DELETE"]),
-        Route("/pairings", endpoint("get_pairings", get_pairings), methods=["GET"]),
+        Route("/session", endpoint(ctx, "login", login), methods=["POST"]),
+        Route("/session", endpoint(ctx, "logout", logout), methods=["DELETE"]),
+        Route("/pairings", endpoint(ctx, "get_pairings", get_pairings), methods=["GET"]),
         Route(
             "/pairings/{pairing_id}",
-            endpoint("get_pairing", get_pairing, "pairing_id"),
+            endpoint(ctx, "get_pairing", get_pairing, path_param("pairing_id")),
             methods=["GET"],
         ),
         Route(
             "/pairings/{pairing_id}/actions/reconnect",
-            endpoint(RECONNECT_OPERATION, reconnect, "pairing_id"),
+            endpoint(ctx, RECONNECT_OPERATION, reconnect, path_param("pairing_id")),
             methods=["POST"],
         ),
-        Route("/tasks/{task_id}", endpoint("get_task", get_task, "task_id"), methods=["GET"]),
+        Route(
+            "/tasks/{task_id}",
+            endpoint(ctx, "get_task", get_task, path_param("task_id")),
+            methods=["GET"],
+        ),
     ]
 
 
@@ -322,23 +279,17 @@ def _completion(
                 f"Cannot connect to the Platform Services Controller at {psc.host}:{port}: "
                 "connection refused."
             )
-        known = {
-            _normalise_thumbprint(t) for t in (psc.thumbprint_sha1, psc.thumbprint_sha256) if t
-        }
+        known = {thumbprint_hex(t) for t in (psc.thumbprint_sha1, psc.thumbprint_sha256) if t}
         offered = [thumbprint] if thumbprint is not None else []
         if cert_thumbprints is not None:
             offered.append(cert_thumbprints[1])
         for value in offered:
-            if known and _normalise_thumbprint(value) not in known:
+            if known and thumbprint_hex(value) not in known:
                 raise fail(
                     f"The certificate of the Platform Services Controller at {psc.url} does not "
                     f"match the given thumbprint/certificate ({value})."
                 )
-        good_user = username.lower() == psc.username.lower()
-        good_password = hmac.compare_digest(
-            password.encode(), psc.password.get_secret_value().encode()
-        )
-        if not (good_user and good_password):
+        if not credentials_match(username, password, psc.username, psc.password):
             raise fail(
                 f"Cannot log in to the Platform Services Controller at {psc.url} as "
                 f"{username or '(no user name)'}: invalid credentials."

@@ -22,6 +22,8 @@ from .reset_result_status import ResetResultStatus
 from .scenario_document import ScenarioDocument
 from .scenario_loaded import ScenarioLoaded
 from .scenario_loaded_status import ScenarioLoadedStatus
+from .sessions_invalidated import SessionsInvalidated
+from .sessions_invalidated_stores import SessionsInvalidatedStores
 from .spec_violation import SpecViolation
 from .spec_violation_list import SpecViolationList
 from .task_list import TaskList
@@ -51,6 +53,8 @@ __all__ = (
     "ScenarioDocument",
     "ScenarioLoaded",
     "ScenarioLoadedStatus",
+    "SessionsInvalidated",
+    "SessionsInvalidatedStores",
     "SpecViolation",
     "SpecViolationList",
     "TaskList",

@@ -55,6 +55,9 @@ class FaultRuleStatus:
     """ Answer this HTTP status verbatim. """
     body: Any | Unset = UNSET
     """ JSON body sent with status. """
+    retry_after: int | None | Unset = UNSET
+    """ Seconds, sent as a Retry-After header with status (e.g. 503 with retry_after 2 tells a polling client to
+    wait at least 2 s before its next read). """
     latency_ms: int | Unset = 0
     drop: bool | Unset = False
     """ Close the connection without any response. """
@@ -113,6 +116,12 @@ class FaultRuleStatus:
 
         body = self.body
 
+        retry_after: int | None | Unset
+        if isinstance(self.retry_after, Unset):
+            retry_after = UNSET
+        else:
+            retry_after = self.retry_after
+
         latency_ms = self.latency_ms
 
         drop = self.drop
@@ -151,6 +160,8 @@ class FaultRuleStatus:
             field_dict["status"] = status
         if body is not UNSET:
             field_dict["body"] = body
+        if retry_after is not UNSET:
+            field_dict["retry_after"] = retry_after
         if latency_ms is not UNSET:
             field_dict["latency_ms"] = latency_ms
         if drop is not UNSET:
@@ -233,6 +244,15 @@ class FaultRuleStatus:
 
         body = d.pop("body", UNSET)
 
+        def _parse_retry_after(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        retry_after = _parse_retry_after(d.pop("retry_after", UNSET))
+
         latency_ms = d.pop("latency_ms", UNSET)
 
         drop = d.pop("drop", UNSET)
@@ -254,6 +274,7 @@ class FaultRuleStatus:
             message=message,
             status=status,
             body=body,
+            retry_after=retry_after,
             latency_ms=latency_ms,
             drop=drop,
         )

@@ -88,8 +88,9 @@ def sync_detailed(
     task`, each task created); the first that fires wins. A rule matches when surface, operation and
     object match (`*` and shell patterns allowed); the first `skip` matches pass, then it fires with
     `probability` (seeded RNG) at most `count` times. Exactly one of `fault`, `status`, `drop` may be
-    set; `latency_ms` may be added to any of them or used alone. `where: task` rules take `fault` and/or
-    `latency_ms` only. A rule that breaks these rules (including one with no action at all) answers 422.
+    set; `latency_ms` may be added to any of them or used alone; `body` and `retry_after` (a `Retry-
+    After` header) go with `status` only. `where: task` rules take `fault` and/or `latency_ms` only. A
+    rule that breaks these rules (including one with no action at all) answers 422.
 
     Args:
         body (FaultRule):
@@ -124,8 +125,9 @@ def sync(
     task`, each task created); the first that fires wins. A rule matches when surface, operation and
     object match (`*` and shell patterns allowed); the first `skip` matches pass, then it fires with
     `probability` (seeded RNG) at most `count` times. Exactly one of `fault`, `status`, `drop` may be
-    set; `latency_ms` may be added to any of them or used alone. `where: task` rules take `fault` and/or
-    `latency_ms` only. A rule that breaks these rules (including one with no action at all) answers 422.
+    set; `latency_ms` may be added to any of them or used alone; `body` and `retry_after` (a `Retry-
+    After` header) go with `status` only. `where: task` rules take `fault` and/or `latency_ms` only. A
+    rule that breaks these rules (including one with no action at all) answers 422.
 
     Args:
         body (FaultRule):
@@ -155,8 +157,9 @@ async def asyncio_detailed(
     task`, each task created); the first that fires wins. A rule matches when surface, operation and
     object match (`*` and shell patterns allowed); the first `skip` matches pass, then it fires with
     `probability` (seeded RNG) at most `count` times. Exactly one of `fault`, `status`, `drop` may be
-    set; `latency_ms` may be added to any of them or used alone. `where: task` rules take `fault` and/or
-    `latency_ms` only. A rule that breaks these rules (including one with no action at all) answers 422.
+    set; `latency_ms` may be added to any of them or used alone; `body` and `retry_after` (a `Retry-
+    After` header) go with `status` only. `where: task` rules take `fault` and/or `latency_ms` only. A
+    rule that breaks these rules (including one with no action at all) answers 422.
 
     Args:
         body (FaultRule):
@@ -189,8 +192,9 @@ async def asyncio(
     task`, each task created); the first that fires wins. A rule matches when surface, operation and
     object match (`*` and shell patterns allowed); the first `skip` matches pass, then it fires with
     `probability` (seeded RNG) at most `count` times. Exactly one of `fault`, `status`, `drop` may be
-    set; `latency_ms` may be added to any of them or used alone. `where: task` rules take `fault` and/or
-    `latency_ms` only. A rule that breaks these rules (including one with no action at all) answers 422.
+    set; `latency_ms` may be added to any of them or used alone; `body` and `retry_after` (a `Retry-
+    After` header) go with `status` only. `where: task` rules take `fault` and/or `latency_ms` only. A
+    rule that breaks these rules (including one with no action at all) answers 422.
 
     Args:
         body (FaultRule):
