@@ -60,10 +60,19 @@ def embedded_simulator(
 
     app: Any = create_app(scenario, seed=seed, hosts=hosts, validate_responses=True)
     state = get_state(app)
+    started_with, fleet_size = state.scenario, state.hosts_override
+
+    def reset() -> None:
+        # Back to the scenario and fleet size this target started with: the control API's
+        # loadScenario (`?hosts=N`, up to a million hosts) must not outlive the flow it ran in.
+        with state.lock:
+            state.hosts_override = fleet_size
+            state.load(started_with)
+
     collector = _ErrorCollector()
     logger = logging.getLogger("vreconnect_sim")
     logger.addHandler(collector)
     try:
-        yield Target.in_process(app, on_reset=state.reset, error_log=collector.snapshot)
+        yield Target.in_process(app, on_reset=reset, error_log=collector.snapshot)
     finally:
         logger.removeHandler(collector)
