@@ -63,6 +63,27 @@ def test_allow_names_the_operations_that_run() -> None:
     assert {t.operation for t in result.tasks} == {"ReconnectHost_Task"}
 
 
+def test_reset_returns_to_the_scenario_and_fleet_the_target_started_with() -> None:
+    """A fuzzed ``POST /_sim/scenario?hosts=N`` must not outlive its flow: before this, every
+    later reset rebuilt the fuzzed fleet (up to a million hosts)."""
+    from vreconnect_sim.scenario import Scenario
+
+    with embedded_simulator() as target:
+        assert target.app is not None and target.on_reset is not None
+        state = get_state(target.app)
+        started = (
+            state.scenario.source,
+            state.fleet_size,
+            sorted(state.surface_states["vim25"].hosts),
+        )
+        state.hosts_override = 25
+        state.load(Scenario.from_yaml("settings: {seed: 3}", "fuzzed.yaml"))
+        assert state.fleet_size == 25 and state.scenario.source == "fuzzed.yaml"
+        target.on_reset()
+        now = (state.scenario.source, state.fleet_size, sorted(state.surface_states["vim25"].hosts))
+        assert now == started
+
+
 def test_provider_refuses_operations_not_allowed() -> None:
     """Second lock: the auth provider stops a case of an operation the run may not send."""
     with embedded_simulator() as target:
