@@ -3,8 +3,10 @@
 * ``python`` blocks run in a fresh namespace with ``VRECONNECT_*`` pointing at the simulator,
   which is reset before each block; a block that starts with ``# test_<name>.py`` is a
   downstream test module and is run by pytest in a subprocess (the installed plugin serves it).
-* ``sh`` blocks run in bash with the same environment, the virtual environment first on PATH;
-  background jobs they start are killed when the block ends.
+* ``sh`` blocks run in bash with the same environment, the virtual environment first on PATH.
+  A block that starts ``vreconnect sim serve ... &`` must print its banner, answer over TLS
+  with the certificate it printed (on a free port in place of the README's) and stop cleanly
+  on SIGTERM; background jobs are killed when the block ends.
 * The deep property run (``VRECONNECT_DEEP=1 ./scripts/test ... -m deep``, ~10 minutes) is
   run with pytest's ``--collect-only``: the command must be valid and select the deep tests.
 * The quickstart block is the one exception: it must be exactly ``./scripts/run`` and
@@ -19,8 +21,11 @@ import io
 import os
 import re
 import signal
+import socket
+import ssl
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,27 +113,76 @@ def test_readme_example_runs(
             exec(compile(code, "README.md", "exec"), {"__name__": "readme_example"})
         assert out.getvalue().strip(), "the example printed nothing"
     else:
-        env = dict(os.environ, **readme_env)
-        if "VRECONNECT_DEEP=1 ./scripts/test" in code:
-            code = code.replace("./scripts/test", f"{sys.executable} -m pytest --collect-only")
-        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+        run_shell_block(code, readme_env, tmp_path)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(path: Path, text: str, timeout: float) -> str:
+    """The file's content once it contains ``text``; fails after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        content = path.read_text(encoding="utf-8", errors="replace")
+        if text in content:
+            return content
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {text!r} within {timeout:.0f}s; output so far:\n{content}")
+        time.sleep(0.1)
+
+
+def run_shell_block(code: str, readme_env: dict[str, str], tmp_path: Path) -> None:
+    """Run one ``sh`` block in bash; a ``vreconnect sim serve ... &`` line is a server to check.
+
+    Output goes to a file, not a pipe: a background job inherits the block's stdout, and a
+    pipe held open by it would never reach end-of-file. The README's fixed port is swapped
+    for a free one so the check cannot collide with anything else on the machine.
+    """
+    env = dict(os.environ, **readme_env)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    if "VRECONNECT_DEEP=1 ./scripts/test" in code:
+        code = code.replace("./scripts/test", f"{sys.executable} -m pytest --collect-only")
+    serves = re.search(r"^vreconnect sim serve\b.*&\s*$", code, re.M) is not None
+    port = _free_port()
+    if serves:
+        code = re.sub(r"--port \d+", f"--port {port}", code)
+    log = tmp_path / "output.txt"
+    with log.open("w", encoding="utf-8") as sink:
         proc = subprocess.Popen(
-            ["bash", "-euo", "pipefail", "-c", code + "\nsleep 0.5\n"],
+            ["bash", "-euo", "pipefail", "-c", code],
             cwd=ROOT,
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=sink,
             stderr=subprocess.STDOUT,
-            text=True,
             start_new_session=True,
         )
-        try:
-            output, _ = proc.communicate(timeout=600)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-        assert proc.returncode == 0, output
-        assert "Traceback" not in output, output
-        if "--collect-only" in code:
-            assert re.search(
-                r"\b([1-9]\d*) tests? collected|\b([1-9]\d*)/\d+ tests collected", output
-            ), output
+    try:
+        status = proc.wait(timeout=600)
+        if serves:
+            banner = _wait_for(log, "Press Ctrl-C to stop.", timeout=120)
+            assert f"https://127.0.0.1:{port}/sdk/vim25/" in banner, banner
+            assert re.search(r"SHA-256 thumbprint  ([0-9A-F]{2}:){31}[0-9A-F]{2}", banner), banner
+            # The server is checked with the certificate it printed, as a user would.
+            certificate = re.search(r"certificate  (\S+)", banner)
+            assert certificate is not None, banner
+            trust = ssl.create_default_context(cafile=certificate.group(1))
+            reply = httpx.get(f"https://127.0.0.1:{port}/_sim/health", verify=trust, timeout=30)
+            assert reply.status_code == 200, reply.text
+            hosts = re.search(r"--hosts (\d+)", code)
+            if hosts:
+                assert reply.json()["fleet_size"] == int(hosts.group(1)), reply.text
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+    if serves:
+        _wait_for(log, "vreconnect simulator stopped.", timeout=30)
+    output = log.read_text(encoding="utf-8", errors="replace")
+    assert status == 0, output
+    assert "Traceback" not in output, output
+    if "--collect-only" in code:
+        assert re.search(
+            r"\b([1-9]\d*) tests? collected|\b([1-9]\d*)/\d+ tests collected", output
+        ), output
