@@ -85,7 +85,7 @@ class TaskReader(Generic[ChannelT]):
     """How a surface reads the status of one kind of task."""
 
     channel: ChannelT
-    #: task id -> the generated read's ``_get_kwargs``
+    #: task id -> the generated read's ``request_kwargs``
     request: Callable[[str], Mapping[str, Any]]
     operation: str
     adapt: StatusAdapter

@@ -1,6 +1,6 @@
 """Plumbing shared by the entry points: channels, error mapping, secrets, session bookkeeping.
 
-Every request is built by the generated client module's own ``_get_kwargs`` (so paths, query
+Every request is built by the generated client module's own ``request_kwargs`` (so paths, query
 parameters and bodies are exactly the generated code's) and sent on the httpx client behind
 the generated :class:`AuthenticatedClient`. The response is then handled here rather than by
 the generated ``_parse_response``, because that parser raises on any body outside the
@@ -357,7 +357,7 @@ class Parser(Protocol[T_co]):
 @dataclass(frozen=True, repr=False)
 class Call(Generic[ChannelT, T]):
     """One request, described without I/O: the channel it goes on, the generated module's
-    ``_get_kwargs(...)``, the operation it is (for errors) and how to read a 2xx answer.
+    ``request_kwargs(...)``, the operation it is (for errors) and how to read a 2xx answer.
 
     ``secrets`` are the call's own strings to redact from faults (a host or PSC password);
     the connection adds its user's password when it sends the call.

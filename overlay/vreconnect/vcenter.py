@@ -157,14 +157,14 @@ _cluster_info = model_parser(ClusterInfo.from_dict, _value)
 
 
 def _redeploy_request(spec: RedeploySpec) -> dict[str, Any]:
-    return vcha_cluster_passive_redeploy_task._get_kwargs(
+    return vcha_cluster_passive_redeploy_task.request_kwargs(
         body=VchaClusterPassiveRedeployTaskRequest(spec=spec), vmw_task="true", action="redeploy"
     )
 
 
 def _cluster_request(partial: bool | None) -> dict[str, Any]:
     body = VchaClusterGetRequest(partial=partial) if partial is not None else UNSET
-    return vcha_cluster_get._get_kwargs(body=body, action="get")
+    return vcha_cluster_get.request_kwargs(body=body, action="get")
 
 
 class _RestBase(_ConnectionCore[TransportT, ChannelT]):
@@ -187,16 +187,16 @@ class _RestBase(_ConnectionCore[TransportT, ChannelT]):
         """The generated vSphere Automation client, on this connection's session."""
         self._task_readers = {
             "cis": TaskReader(
-                self._rest, cis_tasks_get._get_kwargs, "cis_tasks_get", cis_task_status, _value
+                self._rest, cis_tasks_get.request_kwargs, "cis_tasks_get", cis_task_status, _value
             )
         }
 
     def _login_call(self) -> Call[ChannelT, str]:
-        request = cis_session_create._get_kwargs()
+        request = cis_session_create.request_kwargs()
         return self._basic_login_call(self._rest, request, "cis_session_create", _string_value)
 
     def _logout_call(self) -> Call[ChannelT, None]:
-        return Call(self._rest, cis_session_delete._get_kwargs(), "cis_session_delete", ignore)
+        return Call(self._rest, cis_session_delete.request_kwargs(), "cis_session_delete", ignore)
 
     def _cancel_call(self, kind: TaskKind, task_id: str) -> Call[ChannelT, None]:
         raise ValueError("the vSphere Automation REST surface used here has no task cancel")

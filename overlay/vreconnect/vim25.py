@@ -277,10 +277,10 @@ class _VCenterBase(_ConnectionCore[TransportT, ChannelT]):
         AsyncVCenter)."""
         self._task_readers = {
             "vim25": TaskReader(
-                self._vim, get_task_info._get_kwargs, "GetTaskInfo", vim_task_status
+                self._vim, get_task_info.request_kwargs, "GetTaskInfo", vim_task_status
             ),
             "sms": TaskReader(
-                self._sms, query_sms_task_info._get_kwargs, "QuerySmsTaskInfo", sms_task_status
+                self._sms, query_sms_task_info.request_kwargs, "QuerySmsTaskInfo", sms_task_status
             ),
         }
 
@@ -298,7 +298,7 @@ class _VCenterBase(_ConnectionCore[TransportT, ChannelT]):
 
     def _content_call(self) -> Call[ChannelT, None]:
         """The anonymous ServiceContent read that precedes the login."""
-        request = get_service_instance_content._get_kwargs("ServiceInstance")
+        request = get_service_instance_content.request_kwargs("ServiceInstance")
         return Call(
             self._vim, request, "GetServiceInstanceContent", self._read_content, authenticated=False
         )
@@ -315,41 +315,41 @@ class _VCenterBase(_ConnectionCore[TransportT, ChannelT]):
 
     def _login_call(self) -> Call[ChannelT, str]:
         body = LoginRequestType(user_name=self._user, password=self._password.reveal())
-        request = login._get_kwargs(self._session_manager, body=body)
+        request = login.request_kwargs(self._session_manager, body=body)
         return Call(self._vim, request, "Login", _session_from, authenticated=False)
 
     def _logout_call(self) -> Call[ChannelT, None]:
-        return Call(self._vim, logout._get_kwargs(self._session_manager), "Logout", ignore)
+        return Call(self._vim, logout.request_kwargs(self._session_manager), "Logout", ignore)
 
     def _cancel_call(self, kind: TaskKind, task_id: str) -> Call[ChannelT, None]:
         if kind != "vim25":
             raise ValueError(f"only vim25 tasks can be cancelled, not {kind!r}")
-        return Call(self._vim, cancel_task._get_kwargs(task_id), "CancelTask", ignore)
+        return Call(self._vim, cancel_task.request_kwargs(task_id), "CancelTask", ignore)
 
     # -- facade -------------------------------------------------------------------------------
 
     def _reconnect_call(self, host_id: str, body: ReconnectHostRequestType) -> Call[ChannelT, str]:
-        request = reconnect_host_task._get_kwargs(host_id, body=body)
+        request = reconnect_host_task.request_kwargs(host_id, body=body)
         return Call(self._vim, request, _RECONNECT, _task_id, secrets=_call_secrets(body))
 
     def _das_call(self, host_id: str) -> Call[ChannelT, str]:
-        request = reconfigure_host_for_das_task._get_kwargs(check_id(host_id, "host_id"))
+        request = reconfigure_host_for_das_task.request_kwargs(check_id(host_id, "host_id"))
         return Call(self._vim, request, "ReconfigureHostForDAS_Task", _task_id)
 
     def _disconnect_call(self, host_id: str) -> Call[ChannelT, str]:
-        request = disconnect_host_task._get_kwargs(check_id(host_id, "host_id"))
+        request = disconnect_host_task.request_kwargs(check_id(host_id, "host_id"))
         return Call(self._vim, request, "DisconnectHost_Task", _task_id)
 
     def _runtime_call(self, host_id: str, parse: Parser[M]) -> Call[ChannelT, M]:
-        request = get_host_system_runtime._get_kwargs(check_id(host_id, "host_id"))
+        request = get_host_system_runtime.request_kwargs(check_id(host_id, "host_id"))
         return Call(self._vim, request, "GetHostSystemRuntime", parse)
 
     def _vasa_reconnect_call(self, provider_id: str) -> Call[ChannelT, str]:
-        request = vasa_provider_reconnect_task._get_kwargs(check_id(provider_id, "provider_id"))
+        request = vasa_provider_reconnect_task.request_kwargs(check_id(provider_id, "provider_id"))
         return Call(self._sms, request, "VasaProviderReconnect_Task", _task_id)
 
     def _provider_info_call(self, provider_id: str) -> Call[ChannelT, VasaProviderInfo]:
-        request = query_provider_info._get_kwargs(check_id(provider_id, "provider_id"))
+        request = query_provider_info.request_kwargs(check_id(provider_id, "provider_id"))
         return Call(
             self._sms, request, "QueryProviderInfo", model_parser(VasaProviderInfo.from_dict)
         )

@@ -155,27 +155,27 @@ class _VrBase(_ConnectionCore[TransportT, ChannelT]):
         """The generated VR client, on this connection's session (``asyncio_*`` calls on an
         AsyncReplication)."""
         self._task_readers = {
-            "vr": TaskReader(self._vr, get_task._get_kwargs, "get_task", vr_task_status)
+            "vr": TaskReader(self._vr, get_task.request_kwargs, "get_task", vr_task_status)
         }
 
     def _login_call(self) -> Call[ChannelT, str]:
-        return self._basic_login_call(self._vr, login._get_kwargs(), "login", _session_id)
+        return self._basic_login_call(self._vr, login.request_kwargs(), "login", _session_id)
 
     def _logout_call(self) -> Call[ChannelT, None]:
-        return Call(self._vr, logout._get_kwargs(), "logout", ignore)
+        return Call(self._vr, logout.request_kwargs(), "logout", ignore)
 
     def _cancel_call(self, kind: TaskKind, task_id: str) -> Call[ChannelT, None]:
         raise ValueError("the vSphere Replication API has no task cancel")
 
     def _reconnect_call(self, pairing_id: str, spec: PairingSpec) -> Call[ChannelT, str]:
-        request = reconnect_pairing._get_kwargs(pairing_id, body=spec)
+        request = reconnect_pairing.request_kwargs(pairing_id, body=spec)
         return Call(self._vr, request, _RECONNECT, _task_id, secrets=_spec_secrets(spec))
 
     def _pairings_call(self) -> Call[ChannelT, list[Pairing]]:
-        return Call(self._vr, get_pairings._get_kwargs(), "get_pairings", _pairing_list)
+        return Call(self._vr, get_pairings.request_kwargs(), "get_pairings", _pairing_list)
 
     def _pairing_call(self, pairing_id: str) -> Call[ChannelT, Pairing]:
-        request = get_pairing._get_kwargs(check_id(pairing_id, "pairing_id"))
+        request = get_pairing.request_kwargs(check_id(pairing_id, "pairing_id"))
         return Call(self._vr, request, "get_pairing", _pairing)
 
 

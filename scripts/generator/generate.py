@@ -5,6 +5,9 @@ For every ``specs/<doc>.yaml``:
 * ``clients/<doc>/``: an openapi-python-client package (attrs + httpx),
 * ``models/<doc>.py``: a datamodel-code-generator pydantic v2 module (used by the simulator).
 
+The clients render from the generator's stock templates with the edits of
+``template_edits.py`` (a public ``request_kwargs`` per operation, no credentials in reprs).
+
 The whole tree is built in a temporary directory and then compared with (``--check``) or
 swapped into ``generated/``, so a failed run never leaves a half-written tree and two runs give
 byte-identical output. Every generated file starts with a header naming its source document.
@@ -21,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from template_edits import TemplateDrift, write_templates
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
@@ -113,6 +118,12 @@ def build(out: Path) -> None:
         + '."""\n'
     )
     (out / "py.typed").write_text("")
+    templates = out.parent / "templates"
+    try:
+        write_templates(templates)
+    except TemplateDrift as drift:
+        sys.stderr.write(f"generate: {drift}\n")
+        raise SystemExit(2) from None
     for doc in names:
         spec = SPECS / f"{doc}.yaml"
         client_dir = out / "clients" / doc
@@ -124,6 +135,8 @@ def build(out: Path) -> None:
                 str(spec),
                 "--config",
                 str(CLIENT_CONFIG),
+                "--custom-template-path",
+                str(templates),
                 "--meta",
                 "none",
                 "--output-path",

@@ -58,6 +58,7 @@ def test_login_and_cluster_read(env: Env, control: Control) -> None:
     assert cluster.config_state == "CONFIGURED" and cluster.health_state == "DEGRADED"
     assert len(control.server.state.session_store("rest")) == 1
     assert PASSWORD not in repr(rest)
+    assert rest.client.token and rest.client.token not in repr(rest.client)
     env.run(rest.close())
     assert len(control.server.state.session_store("rest")) == 0
 

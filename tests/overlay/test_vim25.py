@@ -76,6 +76,9 @@ def test_login_logout_and_repr(env: Env, control: Control) -> None:
     assert repr(vc) == f"{type(vc).__name__}(url={vc.url!r}, user={ADMIN!r})"
     assert PASSWORD not in repr(vc) and PASSWORD not in str(vc)
     assert PASSWORD not in repr(vars(vc))
+    # The generated clients ride the session; their reprs must not show its token.
+    for generated in (vc.client, vc.sms_client):
+        assert generated.token and generated.token not in repr(generated)
     sessions = control.server.state.session_store("vim25")
     assert len(sessions) == 1
     env.run(vc.close())

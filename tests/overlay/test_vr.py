@@ -47,6 +47,7 @@ def test_login_pairings_and_logout(env: Env, control: Control) -> None:
     assert pairing.remote_vc_server.server_status == "ERROR"
     assert len(control.server.state.session_store("vr")) == 1
     assert PASSWORD not in repr(vr)
+    assert vr.client.token and vr.client.token not in repr(vr.client)
     env.run(vr.close())
     assert len(control.server.state.session_store("vr")) == 0
 

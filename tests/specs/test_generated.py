@@ -131,7 +131,7 @@ def test_sample_round_trips_through_the_generated_client(
     assert sample is not None, f"{doc} {operation_id} {part}: the spec has no example"
     module = api_module(doc, operation_id)
     if part == "request":
-        hints = typing.get_type_hints(module._get_kwargs)
+        hints = typing.get_type_hints(module.request_kwargs)
         # An optional body is typed `Model | Unset`: the model is the member that parses.
         members = typing.get_args(hints["body"]) or (hints["body"],)
         model = next(m for m in members if hasattr(m, "from_dict"))

@@ -13,10 +13,15 @@ from ...models.fault_rule_status import FaultRuleStatus
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     *,
     body: FaultRule,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
@@ -103,7 +108,7 @@ def sync_detailed(
         Response[Error | FaultRuleStatus]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         body=body,
     )
 
@@ -172,7 +177,7 @@ async def asyncio_detailed(
         Response[Error | FaultRuleStatus]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         body=body,
     )
 

@@ -12,9 +12,14 @@ from ...models.error import Error
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     rule_id: str,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
 
     _kwargs: dict[str, Any] = {
         "method": "delete",
@@ -75,7 +80,7 @@ def sync_detailed(
         Response[Any | Error]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         rule_id=rule_id,
     )
 
@@ -132,7 +137,7 @@ async def asyncio_detailed(
         Response[Any | Error]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         rule_id=rule_id,
     )
 

@@ -13,10 +13,15 @@ from ...models.object_state import ObjectState
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     surface: str,
     object_id: str,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -81,7 +86,7 @@ def sync_detailed(
         Response[Error | ObjectState]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         surface=surface,
         object_id=object_id,
     )
@@ -144,7 +149,7 @@ async def asyncio_detailed(
         Response[Error | ObjectState]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         surface=surface,
         object_id=object_id,
     )

@@ -12,13 +12,18 @@ from ...models.object_list import ObjectList
 from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs(
+def request_kwargs(
     *,
     surface: str | Unset = UNSET,
     type_: str | Unset = UNSET,
     limit: int | Unset = 1000,
     offset: int | Unset = 0,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
 
     params: dict[str, Any] = {}
 
@@ -102,7 +107,7 @@ def sync_detailed(
         Response[Error | ObjectList]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         surface=surface,
         type_=type_,
         limit=limit,
@@ -177,7 +182,7 @@ async def asyncio_detailed(
         Response[Error | ObjectList]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         surface=surface,
         type_=type_,
         limit=limit,

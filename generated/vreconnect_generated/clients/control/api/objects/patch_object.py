@@ -13,12 +13,17 @@ from ...models.object_state import ObjectState
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     surface: str,
     object_id: str,
     *,
     body: ObjectState,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
@@ -113,7 +118,7 @@ def sync_detailed(
         Response[Error | ObjectState]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         surface=surface,
         object_id=object_id,
         body=body,
@@ -186,7 +191,7 @@ async def asyncio_detailed(
         Response[Error | ObjectState]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         surface=surface,
         object_id=object_id,
         body=body,

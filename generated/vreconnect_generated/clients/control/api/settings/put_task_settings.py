@@ -12,10 +12,15 @@ from ...models.task_settings import TaskSettings
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     *,
     body: TaskSettings,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
@@ -92,7 +97,7 @@ def sync_detailed(
         Response[Error | TaskSettings]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         body=body,
     )
 
@@ -151,7 +156,7 @@ async def asyncio_detailed(
         Response[Error | TaskSettings]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         body=body,
     )
 

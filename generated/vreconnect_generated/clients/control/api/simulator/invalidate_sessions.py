@@ -12,10 +12,15 @@ from ...models.sessions_invalidated import SessionsInvalidated
 from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs(
+def request_kwargs(
     *,
     surface: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
 
     params: dict[str, Any] = {}
 
@@ -91,7 +96,7 @@ def sync_detailed(
         Response[Error | SessionsInvalidated]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         surface=surface,
     )
 
@@ -156,7 +161,7 @@ async def asyncio_detailed(
         Response[Error | SessionsInvalidated]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         surface=surface,
     )
 

@@ -13,12 +13,17 @@ from ...models.scenario_loaded import ScenarioLoaded
 from ...types import UNSET, File, Response, Unset
 
 
-def _get_kwargs(
+def request_kwargs(
     *,
     body: File | ScenarioDocument | Unset = UNSET,
     name: str | Unset = UNSET,
     hosts: int | Unset = UNSET,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
     headers: dict[str, Any] = {}
 
     params: dict[str, Any] = {}
@@ -113,7 +118,7 @@ def sync_detailed(
         Response[Error | ScenarioLoaded]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         body=body,
         name=name,
         hosts=hosts,
@@ -196,7 +201,7 @@ async def asyncio_detailed(
         Response[Error | ScenarioLoaded]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         body=body,
         name=name,
         hosts=hosts,

@@ -12,11 +12,16 @@ from ...models.task_list import TaskList
 from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs(
+def request_kwargs(
     *,
     surface: str | Unset = UNSET,
     limit: int | Unset = 1000,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
 
     params: dict[str, Any] = {}
 
@@ -87,7 +92,7 @@ def sync_detailed(
         Response[Error | TaskList]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         surface=surface,
         limit=limit,
     )
@@ -150,7 +155,7 @@ async def asyncio_detailed(
         Response[Error | TaskList]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         surface=surface,
         limit=limit,
     )

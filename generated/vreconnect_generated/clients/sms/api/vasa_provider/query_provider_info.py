@@ -17,9 +17,14 @@ from ...models.vasa_provider_info import VasaProviderInfo
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     mo_id: str,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -166,7 +171,7 @@ def sync_detailed(
         Response[InvalidArgument | InvalidRequest | ManagedObjectNotFound | NoPermission | NotAuthenticated | VasaProviderInfo]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         mo_id=mo_id,
     )
 
@@ -248,7 +253,7 @@ async def asyncio_detailed(
         Response[InvalidArgument | InvalidRequest | ManagedObjectNotFound | NoPermission | NotAuthenticated | VasaProviderInfo]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         mo_id=mo_id,
     )
 

@@ -19,9 +19,14 @@ from ...models.provider_connection_failed import ProviderConnectionFailed
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     mo_id: str,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -205,7 +210,7 @@ def sync_detailed(
         Response[InvalidArgument | InvalidCertificate | InvalidRequest | ManagedObjectNotFound | NoPermission | NotAuthenticated | ProviderConnectionFailed | MoRefSmsTask]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         mo_id=mo_id,
     )
 
@@ -309,7 +314,7 @@ async def asyncio_detailed(
         Response[InvalidArgument | InvalidCertificate | InvalidRequest | ManagedObjectNotFound | NoPermission | NotAuthenticated | ProviderConnectionFailed | MoRefSmsTask]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         mo_id=mo_id,
     )
 

@@ -15,9 +15,14 @@ from ...models.unauthorized import Unauthorized
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     task: str,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -91,7 +96,7 @@ def sync_detailed(
         Response[CisTasksGetResponse | NotFound | Unauthenticated | Unauthorized]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         task=task,
     )
 
@@ -152,7 +157,7 @@ async def asyncio_detailed(
         Response[CisTasksGetResponse | NotFound | Unauthenticated | Unauthorized]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         task=task,
     )
 

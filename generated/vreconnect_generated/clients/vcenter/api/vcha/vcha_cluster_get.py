@@ -18,11 +18,16 @@ from ...models.vcha_cluster_get_response import VchaClusterGetResponse
 from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs(
+def request_kwargs(
     *,
     body: VchaClusterGetRequest | Unset = UNSET,
     action: VchaClusterAction,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
     headers: dict[str, Any] = {}
 
     params: dict[str, Any] = {}
@@ -162,7 +167,7 @@ def sync_detailed(
         Response[Error | InvalidArgument | UnverifiedPeer | Unauthenticated | Unauthorized | VchaClusterGetResponse]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         body=body,
         action=action,
     )
@@ -252,7 +257,7 @@ async def asyncio_detailed(
         Response[Error | InvalidArgument | UnverifiedPeer | Unauthenticated | Unauthorized | VchaClusterGetResponse]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         body=body,
         action=action,
     )

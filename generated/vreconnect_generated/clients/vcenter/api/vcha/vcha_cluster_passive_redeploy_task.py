@@ -25,12 +25,17 @@ from ...models.vmw_task import VmwTask
 from ...types import UNSET, Response
 
 
-def _get_kwargs(
+def request_kwargs(
     *,
     body: VchaClusterPassiveRedeployTaskRequest,
     vmw_task: VmwTask,
     action: VchaClusterPassiveAction,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
     headers: dict[str, Any] = {}
 
     params: dict[str, Any] = {}
@@ -183,7 +188,7 @@ def sync_detailed(
         Response[Error | InvalidArgument | UnverifiedPeer | Unauthenticated | Unauthorized | VchaClusterPassiveRedeployTaskResponse]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         body=body,
         vmw_task=vmw_task,
         action=action,
@@ -293,7 +298,7 @@ async def asyncio_detailed(
         Response[Error | InvalidArgument | UnverifiedPeer | Unauthenticated | Unauthorized | VchaClusterPassiveRedeployTaskResponse]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         body=body,
         vmw_task=vmw_task,
         action=action,

@@ -16,9 +16,14 @@ from ...models.not_authenticated import NotAuthenticated
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     mo_id: str,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -145,7 +150,7 @@ def sync_detailed(
         Response[HostRuntimeInfo | InvalidRequest | ManagedObjectNotFound | NoPermission | NotAuthenticated]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         mo_id=mo_id,
     )
 
@@ -223,7 +228,7 @@ async def asyncio_detailed(
         Response[HostRuntimeInfo | InvalidRequest | ManagedObjectNotFound | NoPermission | NotAuthenticated]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         mo_id=mo_id,
     )
 

@@ -19,9 +19,14 @@ from ...models.not_supported import NotSupported
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     mo_id: str,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -200,7 +205,7 @@ def sync_detailed(
         Response[DasConfigFault | InvalidArgument | InvalidRequest | ManagedObjectNotFound | NoPermission | NotAuthenticated | NotSupported | MoRefTask]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         mo_id=mo_id,
     )
 
@@ -294,7 +299,7 @@ async def asyncio_detailed(
         Response[DasConfigFault | InvalidArgument | InvalidRequest | ManagedObjectNotFound | NoPermission | NotAuthenticated | NotSupported | MoRefTask]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         mo_id=mo_id,
     )
 

@@ -28,11 +28,16 @@ from ...models.ssl_verify_fault import SSLVerifyFault
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     mo_id: str,
     *,
     body: ReconnectHostRequestType,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
@@ -343,7 +348,7 @@ def sync_detailed(
         Response[AlreadyBeingManaged | HostConnectFault | InvalidArgument | InvalidLogin | InvalidName | InvalidRequest | InvalidState | ManagedObjectNotFound | NoHost | NoPermission | NotAuthenticated | NotEnoughLicenses | NotSupported | NotSupportedHost | SSLVerifyFault | MoRefTask]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         mo_id=mo_id,
         body=body,
     )
@@ -483,7 +488,7 @@ async def asyncio_detailed(
         Response[AlreadyBeingManaged | HostConnectFault | InvalidArgument | InvalidLogin | InvalidName | InvalidRequest | InvalidState | ManagedObjectNotFound | NoHost | NoPermission | NotAuthenticated | NotEnoughLicenses | NotSupported | NotSupportedHost | SSLVerifyFault | MoRefTask]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         mo_id=mo_id,
         body=body,
     )

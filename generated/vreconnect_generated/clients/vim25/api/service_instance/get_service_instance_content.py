@@ -14,9 +14,14 @@ from ...models.service_content import ServiceContent
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     mo_id: str,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -100,7 +105,7 @@ def sync_detailed(
         Response[InvalidRequest | ManagedObjectNotFound | ServiceContent]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         mo_id=mo_id,
     )
 
@@ -161,7 +166,7 @@ async def asyncio_detailed(
         Response[InvalidRequest | ManagedObjectNotFound | ServiceContent]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         mo_id=mo_id,
     )
 

@@ -18,11 +18,16 @@ from ...models.user_session import UserSession
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     mo_id: str,
     *,
     body: LoginRequestType,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
@@ -167,7 +172,7 @@ def sync_detailed(
         Response[InvalidArgument | InvalidLocale | InvalidLogin | InvalidRequest | ManagedObjectNotFound | UserSession]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         mo_id=mo_id,
         body=body,
     )
@@ -251,7 +256,7 @@ async def asyncio_detailed(
         Response[InvalidArgument | InvalidLocale | InvalidLogin | InvalidRequest | ManagedObjectNotFound | UserSession]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         mo_id=mo_id,
         body=body,
     )

@@ -16,9 +16,14 @@ from ...models.task_info import TaskInfo
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     mo_id: str,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -137,7 +142,7 @@ def sync_detailed(
         Response[InvalidRequest | ManagedObjectNotFound | NoPermission | NotAuthenticated | TaskInfo]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         mo_id=mo_id,
     )
 
@@ -211,7 +216,7 @@ async def asyncio_detailed(
         Response[InvalidRequest | ManagedObjectNotFound | NoPermission | NotAuthenticated | TaskInfo]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         mo_id=mo_id,
     )
 

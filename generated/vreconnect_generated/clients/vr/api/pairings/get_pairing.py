@@ -13,9 +13,14 @@ from ...models.response_error import ResponseError
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     pairing_id: str,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -92,7 +97,7 @@ def sync_detailed(
         Response[Any | Pairing | ResponseError]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         pairing_id=pairing_id,
     )
 
@@ -153,7 +158,7 @@ async def asyncio_detailed(
         Response[Any | Pairing | ResponseError]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         pairing_id=pairing_id,
     )
 

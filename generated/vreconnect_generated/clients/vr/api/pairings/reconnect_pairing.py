@@ -14,11 +14,16 @@ from ...models.task_dr_response_entity import TaskDrResponseEntity
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     pairing_id: str,
     *,
     body: PairingSpec,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
     headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
@@ -112,7 +117,7 @@ def sync_detailed(
         Response[Any | ResponseError | TaskDrResponseEntity]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         pairing_id=pairing_id,
         body=body,
     )
@@ -187,7 +192,7 @@ async def asyncio_detailed(
         Response[Any | ResponseError | TaskDrResponseEntity]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         pairing_id=pairing_id,
         body=body,
     )

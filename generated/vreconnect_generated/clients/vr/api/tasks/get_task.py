@@ -13,9 +13,14 @@ from ...models.task_dr_response_entity import TaskDrResponseEntity
 from ...types import Response
 
 
-def _get_kwargs(
+def request_kwargs(
     task_id: str,
 ) -> dict[str, Any]:
+    """The arguments of ``httpx.Client.request`` for this operation.
+
+    Method, url and, where the operation has them, params, headers and body: for callers
+    that send the request with their own client (the overlay).
+    """
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -94,7 +99,7 @@ def sync_detailed(
         Response[Any | ResponseError | TaskDrResponseEntity]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         task_id=task_id,
     )
 
@@ -159,7 +164,7 @@ async def asyncio_detailed(
         Response[Any | ResponseError | TaskDrResponseEntity]
     """
 
-    kwargs = _get_kwargs(
+    kwargs = request_kwargs(
         task_id=task_id,
     )
 
