@@ -68,16 +68,14 @@ EDITS: tuple[TemplateEdit, ...] = (
     TemplateEdit(
         "client.py.jinja",
         '_cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")',
-        '_cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies", '
-        "repr=False)",
+        '_cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies", repr=False)',
         1,
         "Cookies can carry a session (vmware_soap_session): kept out of the repr.",
     ),
     TemplateEdit(
         "client.py.jinja",
         '_headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")',
-        '_headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers", '
-        "repr=False)",
+        '_headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers", repr=False)',
         1,
         "The stock client copies the token into its headers on first use: kept out of the repr.",
     ),

@@ -15,7 +15,21 @@ import pytest
 
 from .conftest import ADMIN, PASSWORD, PROVIDER, VRECONNECT, ServedSimulator
 
-pytestmark = pytest.mark.socket
+
+def _has_pty() -> bool:
+    try:
+        primary, secondary = os.openpty()
+    except OSError:
+        return False
+    os.close(primary)
+    os.close(secondary)
+    return True
+
+
+pytestmark = [
+    pytest.mark.socket,
+    pytest.mark.skipif(not _has_pty(), reason="this machine cannot open a pseudo-terminal"),
+]
 
 
 class Terminal:
