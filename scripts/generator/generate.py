@@ -10,7 +10,12 @@ The clients render from the generator's stock templates with the edits of
 
 The whole tree is built in a temporary directory and then compared with (``--check``) or
 swapped into ``generated/``, so a failed run never leaves a half-written tree and two runs give
-byte-identical output. Every generated file starts with a header naming its source document.
+byte-identical output. ``generated/`` holds exactly the generated package: anything else in it
+is reported by ``--check`` and removed by a regeneration. Every generated file starts with a
+header naming its source document.
+
+Generated code depends on the generators' versions (and on ruff's, which formats it), so the
+installed versions must be the ones ``pyproject.toml`` pins; a mismatch stops generation.
 """
 
 from __future__ import annotations
@@ -19,18 +24,31 @@ import argparse
 import filecmp
 import importlib.metadata
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from template_edits import TemplateDrift, write_templates
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
-TARGET = ROOT / "generated" / "vreconnect_generated"
+GENERATED = ROOT / "generated"
+PACKAGE = "vreconnect_generated"
 CLIENT_CONFIG = Path(__file__).with_name("openapi-python-client.yaml")
+PYPROJECT = ROOT / "pyproject.toml"
+
+# The tools whose version shapes the output: the two generators and ruff (the client post-hooks
+# and datamodel-code-generator's ruff-format formatter).
+PINNED_TOOLS = ("openapi-python-client", "datamodel-code-generator", "ruff")
+
+# Left in generated/ by imports of the generated package (and ignored by git): not generated
+# output, so neither compared nor removed.
+CACHE_DIRS = frozenset({"__pycache__"})
 
 # Flags from shared/knowledge/toolchain.md: --use-missing-sentinel makes absent fields MISSING
 # and rejects explicit null (OpenAPI 3.0 has no null unless nullable); --disable-timestamp keeps
@@ -70,10 +88,86 @@ def documents() -> list[str]:
     return sorted(p.stem for p in SPECS.glob("*.yaml"))
 
 
+def pinned_versions(pyproject: Path = PYPROJECT) -> dict[str, str]:
+    """Every ``name==version`` pin of ``pyproject.toml`` (all dependency lists), by name."""
+    with pyproject.open("rb") as fh:
+        project = tomllib.load(fh).get("project", {})
+    requirements = list(project.get("dependencies", []))
+    for extra in project.get("optional-dependencies", {}).values():
+        requirements += extra
+    pins = {}
+    for requirement in requirements:
+        match = re.fullmatch(r"\s*([A-Za-z0-9_.-]+)\s*==\s*([^\s;]+)\s*(;.*)?", requirement)
+        if match:
+            pins[canonical(match.group(1))] = match.group(2)
+    return pins
+
+
+def canonical(name: str) -> str:
+    """A distribution name in PEP 503 normal form (``Ruff_X.Y`` -> ``ruff-x-y``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def installed_version(name: str) -> str | None:
+    """The installed version of a distribution, or None if it is not installed."""
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def pin_mismatches(
+    pins: Mapping[str, str],
+    installed: Callable[[str], str | None] = installed_version,
+    tools: tuple[str, ...] = PINNED_TOOLS,
+) -> list[str]:
+    """Why the installed generator tools are not the pinned ones (empty when they are)."""
+    problems = []
+    for tool in tools:
+        want = pins.get(canonical(tool))
+        have = installed(tool)
+        if want is None:
+            problems.append(f"{tool} is not pinned (name==version) in pyproject.toml")
+        elif have is None:
+            problems.append(f"{tool} {want} is pinned in pyproject.toml but not installed")
+        elif have != want:
+            problems.append(f"{tool} {have} is installed, but pyproject.toml pins {want}")
+    return problems
+
+
+def check_pins(pyproject: Path = PYPROJECT) -> None:
+    """Stop with a clear message unless the installed tools are the versions ``pyproject`` pins."""
+    problems = pin_mismatches(pinned_versions(pyproject))
+    if problems:
+        sys.stderr.write(
+            "generate: the generated code depends on the generator versions, and these differ "
+            "from the pins:\n"
+            + "".join(f"  {p}\n" for p in problems)
+            + "Install the pinned tools (pip install -e '.[dev]'; scripts/generate does it "
+            "when pyproject.toml changes) and run again.\n"
+        )
+        raise SystemExit(2)
+
+
+def tool_env() -> dict[str, str]:
+    """The environment of the generator subprocesses.
+
+    The interpreter's own bin directory comes first on PATH: the client post-hooks run ``ruff``
+    by name, and the generator skips them (with only a warning) when PATH has no ruff, e.g.
+    when this script is run as ``.venv/bin/python scripts/generator/generate.py``.
+    """
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    return dict(
+        os.environ,
+        PATH=bin_dir + os.pathsep + path if path else bin_dir,
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+
+
 def run(cmd: list[str], cwd: Path) -> None:
     """Run a generator, failing with its own output when it fails."""
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, env=tool_env(), capture_output=True, text=True)
     if proc.returncode != 0:
         sys.stderr.write(f"generate: {' '.join(cmd[:2])} failed:\n{proc.stdout}{proc.stderr}")
         raise SystemExit(2)
@@ -91,8 +185,8 @@ def add_header(path: Path, tool: str, doc: str) -> None:
     path.write_text(header + path.read_text(encoding="utf-8"), encoding="utf-8")
 
 
-def build(out: Path) -> None:
-    """Generate the complete package tree into ``out``."""
+def build(out: Path, work: Path) -> None:
+    """Generate the complete package tree into ``out``; ``work`` is a scratch directory."""
     bin_dir = Path(sys.executable).parent
     (out / "clients").mkdir(parents=True)
     (out / "models").mkdir()
@@ -118,7 +212,7 @@ def build(out: Path) -> None:
         + '."""\n'
     )
     (out / "py.typed").write_text("")
-    templates = out.parent / "templates"
+    templates = work / "templates"
     try:
         write_templates(templates)
     except TemplateDrift as drift:
@@ -167,27 +261,45 @@ def build(out: Path) -> None:
 
 
 def tree(root: Path) -> set[str]:
-    """Relative paths of every file below ``root``."""
+    """Relative paths of every file (and symlink) below ``root``, caches left out."""
     if not root.exists():
         return set()
     return {
         str(p.relative_to(root))
         for p in root.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
+        if (p.is_file() or p.is_symlink()) and not CACHE_DIRS & set(p.relative_to(root).parts)
     }
 
 
 def stale_files(fresh: Path, current: Path) -> list[str]:
-    """Files that differ between a fresh build and ``generated/``, with why."""
+    """Files that differ between a fresh build and the current tree, with why.
+
+    Both are whole ``generated/`` directories: a file the build does not make is "extra"
+    wherever it is (``generated/stray.py`` as much as one inside the package).
+    """
     new, old = tree(fresh), tree(current)
     out = [f"missing   {p}" for p in sorted(new - old)]
     out += [f"extra     {p}" for p in sorted(old - new)]
     out += [
         f"different {p}"
         for p in sorted(new & old)
-        if not filecmp.cmp(fresh / p, current / p, shallow=False)
+        if (current / p).is_symlink() or not filecmp.cmp(fresh / p, current / p, shallow=False)
     ]
     return out
+
+
+def replace_tree(fresh: Path, current: Path) -> None:
+    """Make ``current`` hold exactly what ``fresh`` holds (caches aside)."""
+    current.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(current.iterdir()):
+        if entry.name in CACHE_DIRS:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    for entry in sorted(fresh.iterdir()):
+        shutil.copytree(entry, current / entry.name)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,10 +311,11 @@ def main(argv: list[str] | None = None) -> int:
         help="do not write; exit 1 and name the stale files if generated/ is out of step",
     )
     args = parser.parse_args(argv)
+    check_pins()
     with tempfile.TemporaryDirectory(prefix="vreconnect-gen-") as tmp:
-        fresh = Path(tmp) / "vreconnect_generated"
-        build(fresh)
-        stale = stale_files(fresh, TARGET)
+        fresh = Path(tmp) / "generated"
+        build(fresh / PACKAGE, Path(tmp))
+        stale = stale_files(fresh, GENERATED)
         if args.check:
             if stale:
                 print("generated/ is out of step with specs/ (run scripts/generate):")
@@ -212,13 +325,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"generated/ is up to date ({len(tree(fresh))} files, {len(documents())} documents)"
             )
             return 0
-        if TARGET.exists():
-            shutil.rmtree(TARGET)
-        shutil.copytree(fresh, TARGET)
+        replace_tree(fresh, GENERATED)
         print(
-            f"generated {len(tree(TARGET))} files from {len(documents())} documents"
+            f"generated {len(tree(GENERATED))} files from {len(documents())} documents"
             f" ({len(stale)} changed)"
         )
+        for line in stale:
+            print(f"  {line}")
     return 0
 
 

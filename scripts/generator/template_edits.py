@@ -94,7 +94,7 @@ def apply_edits(name: str, text: str, edits: tuple[TemplateEdit, ...] = EDITS) -
         if found != edit.count:
             raise TemplateDrift(
                 f"{name}: expected {edit.count} occurrence(s) of {edit.old!r}, found {found}; "
-                f"the edit exists because: {edit.why} Re-check scripts/generator/templates.py "
+                f"the edit exists because: {edit.why} Re-check scripts/generator/template_edits.py "
                 "against the new generator's template."
             )
         text = text.replace(edit.old, edit.new)

@@ -137,7 +137,7 @@ class ObjectState(BaseModel):
 
 
 DurationsAdditionalProperty = TypeAliasType(
-    "DurationsAdditionalProperty", Annotated[float, Field(ge=0.0)]
+    "DurationsAdditionalProperty", Annotated[float, Field(ge=0.0, le=3600.0)]
 )
 
 
@@ -152,7 +152,10 @@ class TaskSettings(BaseModel):
         ),
     ] = MISSING
     default: Annotated[
-        float, Field(description="Run time for operations not in durations.", ge=0.0)
+        float,
+        Field(
+            description="Run time for operations not in durations.", ge=0.0, le=3600.0
+        ),
     ] = 0
     jitter: Annotated[
         float,
@@ -163,10 +166,14 @@ class TaskSettings(BaseModel):
         ),
     ] = 0
     queue_seconds: Annotated[
-        float, Field(description="Time a task spends queued before running.", ge=0.0)
+        float,
+        Field(
+            description="Time a task spends queued before running.", ge=0.0, le=3600.0
+        ),
     ] = 0
     retention_seconds: Annotated[
-        float, Field(description="Finished tasks are kept this long.", ge=0.0)
+        float,
+        Field(description="Finished tasks are kept this long.", ge=0.0, le=604800.0),
     ] = 600
     retention_count: Annotated[
         int,

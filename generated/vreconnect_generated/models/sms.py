@@ -4,7 +4,7 @@
 #   filename:  sms.yaml
 
 from __future__ import annotations
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, MISSING, RootModel
 from enum import StrEnum
 
@@ -57,20 +57,26 @@ class DataObject(BaseModel):
             min_length=1,
         ),
     ]
+    field_value: Annotated[
+        Any | MISSING,
+        Field(
+            alias="_value",
+            description='The value of a boxed primitive (`{"_typeName": "string", "_value": "..."}`), as the real VI/JSON API boxes them.',
+        ),
+    ] = MISSING
 
 
 class KeyAnyValue(BaseModel):
     field_typeName: Annotated[Literal["KeyAnyValue"], Field(alias="_typeName")]
-    key: Annotated[str | MISSING, Field(description="The key.")] = MISSING
-    value: DataObject | MISSING = MISSING
+    key: Annotated[str, Field(description="The key.")]
+    value: DataObject
 
 
 class LocalizableMessage(BaseModel):
     field_typeName: Annotated[Literal["LocalizableMessage"], Field(alias="_typeName")]
     key: Annotated[
-        str | MISSING,
-        Field(description="The key of the message in the message catalog."),
-    ] = MISSING
+        str, Field(description="The key of the message in the message catalog.")
+    ]
     arg: Annotated[
         list[KeyAnyValue] | MISSING, Field(description="The arguments of the message.")
     ] = MISSING
@@ -173,6 +179,10 @@ class NotAuthenticated(MethodFault):
             min_length=1,
         ),
     ]
+    object: ManagedObjectReference | MISSING = MISSING
+    privilegeId: Annotated[
+        str | MISSING, Field(description="The privilege that was checked, when known.")
+    ] = MISSING
 
 
 class NoPermission(MethodFault):

@@ -80,6 +80,9 @@ class DataObject(BaseModel):
 
 
 class KeyValue(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     field_typeName: Annotated[Literal["KeyValue"], Field(alias="_typeName")]
     key: str
     value: str
@@ -102,13 +105,10 @@ class LocalizableMessage(BaseModel):
     ] = MISSING
 
 
-class LockdownMode(StrEnum):
-    lockdownDisabled = "lockdownDisabled"
-    lockdownNormal = "lockdownNormal"
-    lockdownStrict = "lockdownStrict"
-
-
 class HostGatewaySpec(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     field_typeName: Annotated[Literal["HostGatewaySpec"], Field(alias="_typeName")]
     gatewayType: Annotated[
         str, Field(description="The type of the gateway.", min_length=1)
@@ -128,6 +128,9 @@ class HostGatewaySpec(BaseModel):
 
 
 class HostSystemReconnectSpec(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     field_typeName: Annotated[
         Literal["HostSystemReconnectSpec"], Field(alias="_typeName")
     ]
@@ -251,11 +254,6 @@ class HostRuntimeInfo(BaseModel):
             description="The vSphere HA state, when the host is in an HA-enabled cluster."
         ),
     ] = MISSING
-
-
-class EventArgument(BaseModel):
-    field_typeName: Annotated[str, Field(alias="_typeName", min_length=1)]
-    name: str
 
 
 class DatacenterEventArgument(BaseModel):
@@ -461,7 +459,8 @@ class DasConfigFault(MethodFault):
     reason: Annotated[
         str | MISSING,
         Field(
-            description="The reason why the HA configuration failed, if known. Values should come from DasConfigFaultDasConfigFaultReasonEnum (see the DasConfigFaultDasConfigFaultReason schema); the page types it as a string, so other values are accepted."
+            description="The reason why the HA configuration failed, if known. Values should come from DasConfigFaultDasConfigFaultReasonEnum. The page types it as a string, so any string is accepted (servers add values). Known values (protocols.md; the DasConfigFaultDasConfigFaultReason schema): HostNetworkMisconfiguration, HostMisconfiguration, InsufficientPrivileges, NoPrimaryAgentAvailable, Other, NoDatastoresConfigured, CreateConfigVvolFailed, VSanNotSupportedOnHost, DasNetworkMisconfiguration, SetDesiredImageSpecFailed, ApplyHAVibsOnClusterFailed.",
+            examples=["HostNetworkMisconfiguration"],
         ),
     ] = MISSING
     output: Annotated[
@@ -712,6 +711,9 @@ class GetServiceInstanceContentFault(RootModel[ManagedObjectNotFound | InvalidRe
 
 
 class HostConnectSpec(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     field_typeName: Annotated[Literal["HostConnectSpec"], Field(alias="_typeName")]
     hostName: Annotated[
         str | MISSING,
@@ -772,9 +774,10 @@ class HostConnectSpec(BaseModel):
         ),
     ] = MISSING
     lockdownMode: Annotated[
-        LockdownMode | MISSING,
+        str | MISSING,
         Field(
-            description="The lockdown mode to apply to the host (HostLockdownMode). The page types it as a string; the values are those of the real enum."
+            description="The lockdown mode to apply to the host. The page types it as a string and gives no values, nor does protocols.md, so any string is accepted. Known values (the real product's HostLockdownMode enum, not on the source page): lockdownDisabled, lockdownNormal, lockdownStrict.",
+            examples=["lockdownDisabled"],
         ),
     ] = MISSING
     hostGateway: HostGatewaySpec | MISSING = MISSING

@@ -18,6 +18,11 @@ T = TypeVar("T", bound="TaskSettings")
 
 @_attrs_define
 class TaskSettings:
+    """Task timing and retention. Run and queue times are at most an hour (3600 s), retention at most a week (604800 s); a
+    setting beyond them is refused with 422.
+
+    """
+
     durations: TaskSettingsDurations | Unset = UNSET
     """ Run time in seconds per operationId (e.g. ReconnectHost_Task); '*' sets the default. """
     default: float | Unset = 0.0

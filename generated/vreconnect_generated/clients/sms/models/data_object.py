@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="DataObject")
 
 
@@ -20,10 +22,15 @@ class DataObject:
 
     field_type_name: str
     """ The name of the data object type (any data object). """
+    field_value: Any | Unset = UNSET
+    """ The value of a boxed primitive (`{"_typeName": "string", "_value": "..."}`), as the real VI/JSON API boxes
+    them. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         field_type_name = self.field_type_name
+
+        field_value = self.field_value
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -32,6 +39,8 @@ class DataObject:
                 "_typeName": field_type_name,
             }
         )
+        if field_value is not UNSET:
+            field_dict["_value"] = field_value
 
         return field_dict
 
@@ -40,8 +49,11 @@ class DataObject:
         d = dict(src_dict)
         field_type_name = d.pop("_typeName")
 
+        field_value = d.pop("_value", UNSET)
+
         data_object = cls(
             field_type_name=field_type_name,
+            field_value=field_value,
         )
 
         data_object.additional_properties = d

@@ -12,7 +12,6 @@ from ..models.key_any_value_type_name import (
     KeyAnyValueTypeName,
     check_key_any_value_type_name,
 )
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.data_object import DataObject
@@ -23,14 +22,17 @@ T = TypeVar("T", bound="KeyAnyValue")
 
 @_attrs_define
 class KeyAnyValue:
-    """A key and a value of any data object type (an argument of a LocalizableMessage)."""
+    """A key and a value of any data object type (an argument of a LocalizableMessage). `key` and `value` are required, as
+    in the real API (and vim25.yaml).
 
-    field_type_name: KeyAnyValueTypeName = "KeyAnyValue"
-    key: str | Unset = UNSET
+    """
+
+    key: str
     """ The key. """
-    value: DataObject | Unset = UNSET
+    value: DataObject
     """ Any data object. The page shows it only as `{"_typeName": "string"}`; the other properties depend on the
     type named by `_typeName`, so the object stays open. """
+    field_type_name: KeyAnyValueTypeName = "KeyAnyValue"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,21 +40,17 @@ class KeyAnyValue:
 
         key = self.key
 
-        value: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.value, Unset):
-            value = self.value.to_dict()
+        value = self.value.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "_typeName": field_type_name,
+                "key": key,
+                "value": value,
             }
         )
-        if key is not UNSET:
-            field_dict["key"] = key
-        if value is not UNSET:
-            field_dict["value"] = value
 
         return field_dict
 
@@ -63,14 +61,9 @@ class KeyAnyValue:
         d = dict(src_dict)
         field_type_name = check_key_any_value_type_name(d.pop("_typeName"))
 
-        key = d.pop("key", UNSET)
+        key = d.pop("key")
 
-        _value = d.pop("value", UNSET)
-        value: DataObject | Unset
-        if isinstance(_value, Unset):
-            value = UNSET
-        else:
-            value = DataObject.from_dict(_value)
+        value = DataObject.from_dict(d.pop("value"))
 
         key_any_value = cls(
             field_type_name=field_type_name,

@@ -23,11 +23,14 @@ T = TypeVar("T", bound="LocalizableMessage")
 
 @_attrs_define
 class LocalizableMessage:
-    """A message with a key to a message catalog and its arguments."""
+    """A message with a key to a message catalog and its arguments. `key` is required, as in the real API (and vim25.yaml);
+    `arg` and `message` are optional.
 
-    field_type_name: LocalizableMessageTypeName = "LocalizableMessage"
-    key: str | Unset = UNSET
+    """
+
+    key: str
     """ The key of the message in the message catalog. """
+    field_type_name: LocalizableMessageTypeName = "LocalizableMessage"
     arg: list[KeyAnyValue] | Unset = UNSET
     """ The arguments of the message. """
     message: str | Unset = UNSET
@@ -53,10 +56,9 @@ class LocalizableMessage:
         field_dict.update(
             {
                 "_typeName": field_type_name,
+                "key": key,
             }
         )
-        if key is not UNSET:
-            field_dict["key"] = key
         if arg is not UNSET:
             field_dict["arg"] = arg
         if message is not UNSET:
@@ -71,7 +73,7 @@ class LocalizableMessage:
         d = dict(src_dict)
         field_type_name = check_localizable_message_type_name(d.pop("_typeName"))
 
-        key = d.pop("key", UNSET)
+        key = d.pop("key")
 
         _arg = d.pop("arg", UNSET)
         arg: list[KeyAnyValue] | Unset = UNSET

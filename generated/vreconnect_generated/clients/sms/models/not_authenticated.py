@@ -16,6 +16,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.localizable_message import LocalizableMessage
+    from ..models.managed_object_reference import ManagedObjectReference
     from ..models.method_fault import MethodFault
 
 
@@ -40,6 +41,10 @@ class NotAuthenticated:
     fault_message: list[LocalizableMessage] | Unset = UNSET
     """ Message which has details about the error Message can also contain a key to message catalog which can be
     used to generate better localized messages. """
+    object_: ManagedObjectReference | Unset = UNSET
+    """ A reference to a server-side managed object: its type and its identifier. """
+    privilege_id: str | Unset = UNSET
+    """ The privilege that was checked, when known. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,6 +61,12 @@ class NotAuthenticated:
                 fault_message_item = fault_message_item_data.to_dict()
                 fault_message.append(fault_message_item)
 
+        object_: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.object_, Unset):
+            object_ = self.object_.to_dict()
+
+        privilege_id = self.privilege_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -67,12 +78,17 @@ class NotAuthenticated:
             field_dict["faultCause"] = fault_cause
         if fault_message is not UNSET:
             field_dict["faultMessage"] = fault_message
+        if object_ is not UNSET:
+            field_dict["object"] = object_
+        if privilege_id is not UNSET:
+            field_dict["privilegeId"] = privilege_id
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.localizable_message import LocalizableMessage  # noqa: PLC0415
+        from ..models.managed_object_reference import ManagedObjectReference  # noqa: PLC0415
         from ..models.method_fault import MethodFault  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -96,10 +112,21 @@ class NotAuthenticated:
 
                 fault_message.append(fault_message_item)
 
+        _object_ = d.pop("object", UNSET)
+        object_: ManagedObjectReference | Unset
+        if isinstance(_object_, Unset):
+            object_ = UNSET
+        else:
+            object_ = ManagedObjectReference.from_dict(_object_)
+
+        privilege_id = d.pop("privilegeId", UNSET)
+
         not_authenticated = cls(
             field_type_name=field_type_name,
             fault_cause=fault_cause,
             fault_message=fault_message,
+            object_=object_,
+            privilege_id=privilege_id,
         )
 
         not_authenticated.additional_properties = d

@@ -24,11 +24,9 @@ from .datastore_event_argument_type_name import DatastoreEventArgumentTypeName
 from .dvs_event_argument import DvsEventArgument
 from .dvs_event_argument_type_name import DvsEventArgumentTypeName
 from .event import Event
-from .event_argument import EventArgument
 from .host_connect_fault import HostConnectFault
 from .host_connect_fault_type_name import HostConnectFaultTypeName
 from .host_connect_spec import HostConnectSpec
-from .host_connect_spec_lockdown_mode import HostConnectSpecLockdownMode
 from .host_connect_spec_type_name import HostConnectSpecTypeName
 from .host_event_argument import HostEventArgument
 from .host_event_argument_type_name import HostEventArgumentTypeName
@@ -124,11 +122,9 @@ __all__ = (
     "DvsEventArgument",
     "DvsEventArgumentTypeName",
     "Event",
-    "EventArgument",
     "HostConnectFault",
     "HostConnectFaultTypeName",
     "HostConnectSpec",
-    "HostConnectSpecLockdownMode",
     "HostConnectSpecTypeName",
     "HostEventArgument",
     "HostEventArgumentTypeName",

@@ -38,8 +38,11 @@ class DasConfigFault:
     used to generate better localized messages. """
     reason: str | Unset = UNSET
     """ The reason why the HA configuration failed, if known. Values should come from
-    DasConfigFaultDasConfigFaultReasonEnum (see the DasConfigFaultDasConfigFaultReason schema); the page types it as
-    a string, so other values are accepted. """
+    DasConfigFaultDasConfigFaultReasonEnum. The page types it as a string, so any string is accepted (servers add
+    values). Known values (protocols.md; the DasConfigFaultDasConfigFaultReason schema):
+    HostNetworkMisconfiguration, HostMisconfiguration, InsufficientPrivileges, NoPrimaryAgentAvailable, Other,
+    NoDatastoresConfigured, CreateConfigVvolFailed, VSanNotSupportedOnHost, DasNetworkMisconfiguration,
+    SetDesiredImageSpecFailed, ApplyHAVibsOnClusterFailed. """
     output: str | Unset = UNSET
     """ The output (stdout/stderr) from executing the configuration. """
     event: list[Event] | Unset = UNSET

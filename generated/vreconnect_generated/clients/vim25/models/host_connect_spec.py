@@ -6,12 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..models.host_connect_spec_lockdown_mode import (
-    HostConnectSpecLockdownMode,
-    check_host_connect_spec_lockdown_mode,
-)
 from ..models.host_connect_spec_type_name import (
     HostConnectSpecTypeName,
     check_host_connect_spec_type_name,
@@ -66,12 +61,12 @@ class HostConnectSpec:
     """ The password of the vim account. Never returned. """
     management_ip: str | Unset = UNSET
     """ The IP address of the vCenter server used to manage the host. """
-    lockdown_mode: HostConnectSpecLockdownMode | Unset = UNSET
-    """ The lockdown mode to apply to the host (HostLockdownMode). The page types it as a string; the values are
-    those of the real enum. """
+    lockdown_mode: str | Unset = UNSET
+    """ The lockdown mode to apply to the host. The page types it as a string and gives no values, nor does
+    protocols.md, so any string is accepted. Known values (the real product's HostLockdownMode enum, not on the
+    source page): lockdownDisabled, lockdownNormal, lockdownStrict. """
     host_gateway: HostGatewaySpec | Unset = UNSET
     """ The host gateway through which vCenter reaches the host. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         field_type_name: str = self.field_type_name
@@ -98,16 +93,14 @@ class HostConnectSpec:
 
         management_ip = self.management_ip
 
-        lockdown_mode: str | Unset = UNSET
-        if not isinstance(self.lockdown_mode, Unset):
-            lockdown_mode = self.lockdown_mode
+        lockdown_mode = self.lockdown_mode
 
         host_gateway: dict[str, Any] | Unset = UNSET
         if not isinstance(self.host_gateway, Unset):
             host_gateway = self.host_gateway.to_dict()
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "_typeName": field_type_name,
@@ -173,12 +166,7 @@ class HostConnectSpec:
 
         management_ip = d.pop("managementIp", UNSET)
 
-        _lockdown_mode = d.pop("lockdownMode", UNSET)
-        lockdown_mode: HostConnectSpecLockdownMode | Unset
-        if isinstance(_lockdown_mode, Unset):
-            lockdown_mode = UNSET
-        else:
-            lockdown_mode = check_host_connect_spec_lockdown_mode(_lockdown_mode)
+        lockdown_mode = d.pop("lockdownMode", UNSET)
 
         _host_gateway = d.pop("hostGateway", UNSET)
         host_gateway: HostGatewaySpec | Unset
@@ -203,21 +191,4 @@ class HostConnectSpec:
             host_gateway=host_gateway,
         )
 
-        host_connect_spec.additional_properties = d
         return host_connect_spec
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.host_gateway_spec_type_name import (
     HostGatewaySpecTypeName,
@@ -34,7 +33,6 @@ class HostGatewaySpec:
     """ A token to verify the trust of the gateway. """
     host_auth_params: list[KeyValue] | Unset = UNSET
     """ Authentication parameters for the host, passed through the gateway. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         field_type_name: str = self.field_type_name
@@ -53,7 +51,7 @@ class HostGatewaySpec:
                 host_auth_params.append(host_auth_params_item)
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "_typeName": field_type_name,
@@ -99,21 +97,4 @@ class HostGatewaySpec:
             host_auth_params=host_auth_params,
         )
 
-        host_gateway_spec.additional_properties = d
         return host_gateway_spec
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

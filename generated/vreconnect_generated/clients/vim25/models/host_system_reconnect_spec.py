@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.host_system_reconnect_spec_type_name import (
     HostSystemReconnectSpecTypeName,
@@ -25,7 +24,6 @@ class HostSystemReconnectSpec:
     sync_state: bool | Unset = False
     """ If true, the state of the host's virtual machines and its configuration are synchronized with the vCenter
     Server on reconnect. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         field_type_name: str = self.field_type_name
@@ -33,7 +31,7 @@ class HostSystemReconnectSpec:
         sync_state = self.sync_state
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "_typeName": field_type_name,
@@ -56,21 +54,4 @@ class HostSystemReconnectSpec:
             sync_state=sync_state,
         )
 
-        host_system_reconnect_spec.additional_properties = d
         return host_system_reconnect_spec
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

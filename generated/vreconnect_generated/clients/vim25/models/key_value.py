@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.key_value_type_name import KeyValueTypeName, check_key_value_type_name
 
@@ -15,12 +14,11 @@ T = TypeVar("T", bound="KeyValue")
 
 @_attrs_define
 class KeyValue:
-    """A key/value pair of strings."""
+    """A key/value pair of strings (HostGatewaySpec.hostAuthParams; only ever sent, never returned)."""
 
     key: str
     value: str
     field_type_name: KeyValueTypeName = "KeyValue"
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         field_type_name: str = self.field_type_name
@@ -30,7 +28,7 @@ class KeyValue:
         value = self.value
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "_typeName": field_type_name,
@@ -56,21 +54,4 @@ class KeyValue:
             value=value,
         )
 
-        key_value.additional_properties = d
         return key_value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

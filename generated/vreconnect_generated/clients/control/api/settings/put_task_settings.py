@@ -87,7 +87,8 @@ def sync_detailed(
     tasks created afterwards; retention applies at once.
 
     Args:
-        body (TaskSettings):
+        body (TaskSettings): Task timing and retention. Run and queue times are at most an hour
+            (3600 s), retention at most a week (604800 s); a setting beyond them is refused with 422.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -119,7 +120,8 @@ def sync(
     tasks created afterwards; retention applies at once.
 
     Args:
-        body (TaskSettings):
+        body (TaskSettings): Task timing and retention. Run and queue times are at most an hour
+            (3600 s), retention at most a week (604800 s); a setting beyond them is refused with 422.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -146,7 +148,8 @@ async def asyncio_detailed(
     tasks created afterwards; retention applies at once.
 
     Args:
-        body (TaskSettings):
+        body (TaskSettings): Task timing and retention. Run and queue times are at most an hour
+            (3600 s), retention at most a week (604800 s); a setting beyond them is refused with 422.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -176,7 +179,8 @@ async def asyncio(
     tasks created afterwards; retention applies at once.
 
     Args:
-        body (TaskSettings):
+        body (TaskSettings): Task timing and retention. Run and queue times are at most an hour
+            (3600 s), retention at most a week (604800 s); a setting beyond them is refused with 422.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -7,6 +7,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.scenario_document import ScenarioDocument
 from ...types import Response
 
@@ -28,11 +29,16 @@ def request_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ScenarioDocument | None:
+) -> Error | ScenarioDocument | None:
     if response.status_code == 200:
         response_200 = ScenarioDocument.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 413:
+        response_413 = Error.from_dict(response.json())
+
+        return response_413
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -42,7 +48,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ScenarioDocument]:
+) -> Response[Error | ScenarioDocument]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -54,7 +60,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ScenarioDocument]:
+) -> Response[Error | ScenarioDocument]:
     """The loaded scenario
 
      The loaded scenario as JSON, with passwords masked.
@@ -64,7 +70,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ScenarioDocument]
+        Response[Error | ScenarioDocument]
     """
 
     kwargs = request_kwargs()
@@ -79,7 +85,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> ScenarioDocument | None:
+) -> Error | ScenarioDocument | None:
     """The loaded scenario
 
      The loaded scenario as JSON, with passwords masked.
@@ -89,7 +95,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ScenarioDocument
+        Error | ScenarioDocument
     """
 
     return sync_detailed(
@@ -100,7 +106,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ScenarioDocument]:
+) -> Response[Error | ScenarioDocument]:
     """The loaded scenario
 
      The loaded scenario as JSON, with passwords masked.
@@ -110,7 +116,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ScenarioDocument]
+        Response[Error | ScenarioDocument]
     """
 
     kwargs = request_kwargs()
@@ -123,7 +129,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> ScenarioDocument | None:
+) -> Error | ScenarioDocument | None:
     """The loaded scenario
 
      The loaded scenario as JSON, with passwords masked.
@@ -133,7 +139,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ScenarioDocument
+        Error | ScenarioDocument
     """
 
     return (

@@ -7,6 +7,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.spec_violation_list import SpecViolationList
 from ...types import Response
 
@@ -28,11 +29,16 @@ def request_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> SpecViolationList | None:
+) -> Error | SpecViolationList | None:
     if response.status_code == 200:
         response_200 = SpecViolationList.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 413:
+        response_413 = Error.from_dict(response.json())
+
+        return response_413
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -42,7 +48,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[SpecViolationList]:
+) -> Response[Error | SpecViolationList]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -54,7 +60,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[SpecViolationList]:
+) -> Response[Error | SpecViolationList]:
     """Responses that violated their OpenAPI document
 
      With response validation on (`create_app(validate_responses=True)`, or `VRECONNECT_SIM_VALIDATE=1`
@@ -68,7 +74,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[SpecViolationList]
+        Response[Error | SpecViolationList]
     """
 
     kwargs = request_kwargs()
@@ -83,7 +89,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> SpecViolationList | None:
+) -> Error | SpecViolationList | None:
     """Responses that violated their OpenAPI document
 
      With response validation on (`create_app(validate_responses=True)`, or `VRECONNECT_SIM_VALIDATE=1`
@@ -97,7 +103,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        SpecViolationList
+        Error | SpecViolationList
     """
 
     return sync_detailed(
@@ -108,7 +114,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[SpecViolationList]:
+) -> Response[Error | SpecViolationList]:
     """Responses that violated their OpenAPI document
 
      With response validation on (`create_app(validate_responses=True)`, or `VRECONNECT_SIM_VALIDATE=1`
@@ -122,7 +128,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[SpecViolationList]
+        Response[Error | SpecViolationList]
     """
 
     kwargs = request_kwargs()
@@ -135,7 +141,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> SpecViolationList | None:
+) -> Error | SpecViolationList | None:
     """Responses that violated their OpenAPI document
 
      With response validation on (`create_app(validate_responses=True)`, or `VRECONNECT_SIM_VALIDATE=1`
@@ -149,7 +155,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        SpecViolationList
+        Error | SpecViolationList
     """
 
     return (

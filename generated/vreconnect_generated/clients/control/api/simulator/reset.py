@@ -7,6 +7,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.reset_result import ResetResult
 from ...types import Response
 
@@ -28,11 +29,16 @@ def request_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ResetResult | None:
+) -> Error | ResetResult | None:
     if response.status_code == 200:
         response_200 = ResetResult.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 413:
+        response_413 = Error.from_dict(response.json())
+
+        return response_413
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -42,7 +48,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ResetResult]:
+) -> Response[Error | ResetResult]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -54,7 +60,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ResetResult]:
+) -> Response[Error | ResetResult]:
     """Reset to the loaded scenario
 
      Rebuilds every surface's objects from the loaded scenario, logs every session out, forgets every
@@ -65,7 +71,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ResetResult]
+        Response[Error | ResetResult]
     """
 
     kwargs = request_kwargs()
@@ -80,7 +86,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> ResetResult | None:
+) -> Error | ResetResult | None:
     """Reset to the loaded scenario
 
      Rebuilds every surface's objects from the loaded scenario, logs every session out, forgets every
@@ -91,7 +97,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ResetResult
+        Error | ResetResult
     """
 
     return sync_detailed(
@@ -102,7 +108,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ResetResult]:
+) -> Response[Error | ResetResult]:
     """Reset to the loaded scenario
 
      Rebuilds every surface's objects from the loaded scenario, logs every session out, forgets every
@@ -113,7 +119,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ResetResult]
+        Response[Error | ResetResult]
     """
 
     kwargs = request_kwargs()
@@ -126,7 +132,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> ResetResult | None:
+) -> Error | ResetResult | None:
     """Reset to the loaded scenario
 
      Rebuilds every surface's objects from the loaded scenario, logs every session out, forgets every
@@ -137,7 +143,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ResetResult
+        Error | ResetResult
     """
 
     return (

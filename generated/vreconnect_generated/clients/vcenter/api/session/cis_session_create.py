@@ -8,6 +8,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.cis_session_create_response import CisSessionCreateResponse
+from ...models.invalid_argument import InvalidArgument
 from ...models.service_unavailable import ServiceUnavailable
 from ...models.unauthenticated import Unauthenticated
 from ...types import Response
@@ -30,11 +31,22 @@ def request_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> CisSessionCreateResponse | ServiceUnavailable | Unauthenticated | None:
+) -> (
+    CisSessionCreateResponse
+    | InvalidArgument
+    | ServiceUnavailable
+    | Unauthenticated
+    | None
+):
     if response.status_code == 200:
         response_200 = CisSessionCreateResponse.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = InvalidArgument.from_dict(response.json())
+
+        return response_400
 
     if response.status_code == 401:
         response_401 = Unauthenticated.from_dict(response.json())
@@ -54,7 +66,9 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CisSessionCreateResponse | ServiceUnavailable | Unauthenticated]:
+) -> Response[
+    CisSessionCreateResponse | InvalidArgument | ServiceUnavailable | Unauthenticated
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -66,7 +80,9 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[CisSessionCreateResponse | ServiceUnavailable | Unauthenticated]:
+) -> Response[
+    CisSessionCreateResponse | InvalidArgument | ServiceUnavailable | Unauthenticated
+]:
     """Log in and create a session.
 
      Not on the source page (protocols.md): login is `POST /rest/com/vmware/cis/session`
@@ -78,7 +94,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CisSessionCreateResponse | ServiceUnavailable | Unauthenticated]
+        Response[CisSessionCreateResponse | InvalidArgument | ServiceUnavailable | Unauthenticated]
     """
 
     kwargs = request_kwargs()
@@ -93,7 +109,13 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> CisSessionCreateResponse | ServiceUnavailable | Unauthenticated | None:
+) -> (
+    CisSessionCreateResponse
+    | InvalidArgument
+    | ServiceUnavailable
+    | Unauthenticated
+    | None
+):
     """Log in and create a session.
 
      Not on the source page (protocols.md): login is `POST /rest/com/vmware/cis/session`
@@ -105,7 +127,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CisSessionCreateResponse | ServiceUnavailable | Unauthenticated
+        CisSessionCreateResponse | InvalidArgument | ServiceUnavailable | Unauthenticated
     """
 
     return sync_detailed(
@@ -116,7 +138,9 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[CisSessionCreateResponse | ServiceUnavailable | Unauthenticated]:
+) -> Response[
+    CisSessionCreateResponse | InvalidArgument | ServiceUnavailable | Unauthenticated
+]:
     """Log in and create a session.
 
      Not on the source page (protocols.md): login is `POST /rest/com/vmware/cis/session`
@@ -128,7 +152,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CisSessionCreateResponse | ServiceUnavailable | Unauthenticated]
+        Response[CisSessionCreateResponse | InvalidArgument | ServiceUnavailable | Unauthenticated]
     """
 
     kwargs = request_kwargs()
@@ -141,7 +165,13 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> CisSessionCreateResponse | ServiceUnavailable | Unauthenticated | None:
+) -> (
+    CisSessionCreateResponse
+    | InvalidArgument
+    | ServiceUnavailable
+    | Unauthenticated
+    | None
+):
     """Log in and create a session.
 
      Not on the source page (protocols.md): login is `POST /rest/com/vmware/cis/session`
@@ -153,7 +183,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CisSessionCreateResponse | ServiceUnavailable | Unauthenticated
+        CisSessionCreateResponse | InvalidArgument | ServiceUnavailable | Unauthenticated
     """
 
     return (

@@ -7,6 +7,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.invalid_argument import InvalidArgument
 from ...models.unauthenticated import Unauthenticated
 from ...types import Response
 
@@ -28,10 +29,15 @@ def request_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | Unauthenticated | None:
+) -> Any | InvalidArgument | Unauthenticated | None:
     if response.status_code == 200:
         response_200 = cast(Any, None)
         return response_200
+
+    if response.status_code == 400:
+        response_400 = InvalidArgument.from_dict(response.json())
+
+        return response_400
 
     if response.status_code == 401:
         response_401 = Unauthenticated.from_dict(response.json())
@@ -46,7 +52,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | Unauthenticated]:
+) -> Response[Any | InvalidArgument | Unauthenticated]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -58,7 +64,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | Unauthenticated]:
+) -> Response[Any | InvalidArgument | Unauthenticated]:
     """Log out and delete the current session.
 
      Not on the source page (protocols.md): logout is `DELETE /rest/com/vmware/cis/session`
@@ -69,7 +75,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Unauthenticated]
+        Response[Any | InvalidArgument | Unauthenticated]
     """
 
     kwargs = request_kwargs()
@@ -84,7 +90,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> Any | Unauthenticated | None:
+) -> Any | InvalidArgument | Unauthenticated | None:
     """Log out and delete the current session.
 
      Not on the source page (protocols.md): logout is `DELETE /rest/com/vmware/cis/session`
@@ -95,7 +101,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Unauthenticated
+        Any | InvalidArgument | Unauthenticated
     """
 
     return sync_detailed(
@@ -106,7 +112,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | Unauthenticated]:
+) -> Response[Any | InvalidArgument | Unauthenticated]:
     """Log out and delete the current session.
 
      Not on the source page (protocols.md): logout is `DELETE /rest/com/vmware/cis/session`
@@ -117,7 +123,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Unauthenticated]
+        Response[Any | InvalidArgument | Unauthenticated]
     """
 
     kwargs = request_kwargs()
@@ -130,7 +136,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> Any | Unauthenticated | None:
+) -> Any | InvalidArgument | Unauthenticated | None:
     """Log out and delete the current session.
 
      Not on the source page (protocols.md): logout is `DELETE /rest/com/vmware/cis/session`
@@ -141,7 +147,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Unauthenticated
+        Any | InvalidArgument | Unauthenticated
     """
 
     return (

@@ -9,6 +9,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.cis_tasks_get_response import CisTasksGetResponse
+from ...models.invalid_argument import InvalidArgument
 from ...models.not_found import NotFound
 from ...models.unauthenticated import Unauthenticated
 from ...models.unauthorized import Unauthorized
@@ -36,11 +37,23 @@ def request_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> CisTasksGetResponse | NotFound | Unauthenticated | Unauthorized | None:
+) -> (
+    CisTasksGetResponse
+    | InvalidArgument
+    | NotFound
+    | Unauthenticated
+    | Unauthorized
+    | None
+):
     if response.status_code == 200:
         response_200 = CisTasksGetResponse.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = InvalidArgument.from_dict(response.json())
+
+        return response_400
 
     if response.status_code == 401:
         response_401 = Unauthenticated.from_dict(response.json())
@@ -65,7 +78,9 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CisTasksGetResponse | NotFound | Unauthenticated | Unauthorized]:
+) -> Response[
+    CisTasksGetResponse | InvalidArgument | NotFound | Unauthenticated | Unauthorized
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -78,7 +93,9 @@ def sync_detailed(
     task: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[CisTasksGetResponse | NotFound | Unauthenticated | Unauthorized]:
+) -> Response[
+    CisTasksGetResponse | InvalidArgument | NotFound | Unauthenticated | Unauthorized
+]:
     """Read the information about a task.
 
      Not on the source page (protocols.md): a task started with `vmw-task=true` returns its
@@ -93,7 +110,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CisTasksGetResponse | NotFound | Unauthenticated | Unauthorized]
+        Response[CisTasksGetResponse | InvalidArgument | NotFound | Unauthenticated | Unauthorized]
     """
 
     kwargs = request_kwargs(
@@ -111,7 +128,14 @@ def sync(
     task: str,
     *,
     client: AuthenticatedClient | Client,
-) -> CisTasksGetResponse | NotFound | Unauthenticated | Unauthorized | None:
+) -> (
+    CisTasksGetResponse
+    | InvalidArgument
+    | NotFound
+    | Unauthenticated
+    | Unauthorized
+    | None
+):
     """Read the information about a task.
 
      Not on the source page (protocols.md): a task started with `vmw-task=true` returns its
@@ -126,7 +150,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CisTasksGetResponse | NotFound | Unauthenticated | Unauthorized
+        CisTasksGetResponse | InvalidArgument | NotFound | Unauthenticated | Unauthorized
     """
 
     return sync_detailed(
@@ -139,7 +163,9 @@ async def asyncio_detailed(
     task: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[CisTasksGetResponse | NotFound | Unauthenticated | Unauthorized]:
+) -> Response[
+    CisTasksGetResponse | InvalidArgument | NotFound | Unauthenticated | Unauthorized
+]:
     """Read the information about a task.
 
      Not on the source page (protocols.md): a task started with `vmw-task=true` returns its
@@ -154,7 +180,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CisTasksGetResponse | NotFound | Unauthenticated | Unauthorized]
+        Response[CisTasksGetResponse | InvalidArgument | NotFound | Unauthenticated | Unauthorized]
     """
 
     kwargs = request_kwargs(
@@ -170,7 +196,14 @@ async def asyncio(
     task: str,
     *,
     client: AuthenticatedClient | Client,
-) -> CisTasksGetResponse | NotFound | Unauthenticated | Unauthorized | None:
+) -> (
+    CisTasksGetResponse
+    | InvalidArgument
+    | NotFound
+    | Unauthenticated
+    | Unauthorized
+    | None
+):
     """Read the information about a task.
 
      Not on the source page (protocols.md): a task started with `vmw-task=true` returns its
@@ -185,7 +218,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CisTasksGetResponse | NotFound | Unauthenticated | Unauthorized
+        CisTasksGetResponse | InvalidArgument | NotFound | Unauthenticated | Unauthorized
     """
 
     return (

@@ -7,6 +7,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.response_error import ResponseError
 from ...models.session_id_data import SessionIdData
 from ...types import Response
 
@@ -28,11 +29,16 @@ def request_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | SessionIdData | None:
+) -> Any | ResponseError | SessionIdData | None:
     if response.status_code == 200:
         response_200 = SessionIdData.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = ResponseError.from_dict(response.json())
+
+        return response_400
 
     if response.status_code == 401:
         response_401 = cast(Any, None)
@@ -46,7 +52,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | SessionIdData]:
+) -> Response[Any | ResponseError | SessionIdData]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -58,7 +64,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[Any | SessionIdData]:
+) -> Response[Any | ResponseError | SessionIdData]:
     """Log in
 
      Create a session with HTTP Basic authentication and return its ID. Later requests send
@@ -72,7 +78,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | SessionIdData]
+        Response[Any | ResponseError | SessionIdData]
     """
 
     kwargs = request_kwargs()
@@ -87,7 +93,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> Any | SessionIdData | None:
+) -> Any | ResponseError | SessionIdData | None:
     """Log in
 
      Create a session with HTTP Basic authentication and return its ID. Later requests send
@@ -101,7 +107,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | SessionIdData
+        Any | ResponseError | SessionIdData
     """
 
     return sync_detailed(
@@ -112,7 +118,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[Any | SessionIdData]:
+) -> Response[Any | ResponseError | SessionIdData]:
     """Log in
 
      Create a session with HTTP Basic authentication and return its ID. Later requests send
@@ -126,7 +132,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | SessionIdData]
+        Response[Any | ResponseError | SessionIdData]
     """
 
     kwargs = request_kwargs()
@@ -139,7 +145,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> Any | SessionIdData | None:
+) -> Any | ResponseError | SessionIdData | None:
     """Log in
 
      Create a session with HTTP Basic authentication and return its ID. Later requests send
@@ -153,7 +159,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | SessionIdData
+        Any | ResponseError | SessionIdData
     """
 
     return (
