@@ -8,23 +8,35 @@ wraps everything in :class:`SimulatorMiddleware`, which for every HTTP request:
 1. settles due tasks (so object state reflects every task that ended before the request);
 2. enforces ``settings.max_body_bytes`` (Content-Length and streamed bodies) by rendering
    ``SimError("body_too_large", status=413)`` through the owning surface's ``render_error``
-   (REST surfaces answer 413; VI/JSON turns it into a 500 InvalidRequest fault);
+   (the control API answers 413, the REST surfaces 400 with their invalid-argument error,
+   VI/JSON a 500 InvalidRequest fault);
 3. turns a :class:`~vreconnect_sim.registry.SimError` raised by a handler into that surface's
    error response, and any other exception into ``SimError("internal")`` (logged, never a stack
    trace to the client);
 4. turns :class:`~vreconnect_sim.injection.DropConnection` into an abrupt close of the socket
    (no response bytes); in-process the exception propagates to the ASGI caller instead;
-5. in ``validate_responses`` mode only, holds back every response until it has been checked
+5. closes the socket the same way, quietly, when the server cancels a request it can no longer
+   wait for (uvicorn does so at shutdown once ``timeout_graceful_shutdown`` has passed): no
+   "Exception in ASGI application" traceback and no text/plain 500 (in-process the
+   cancellation propagates). Fault-rule latency ends as soon as the server starts stopping
+   (``SimulatorState.stopping``), so a shutdown does not wait for it. A request whose client
+   went away while its body was being read is dropped without a log entry;
+6. in ``validate_responses`` mode only, holds back every response until it has been checked
    against its surface's OpenAPI document (:mod:`vreconnect_sim.validation`); a violation is
    logged, recorded on ``SimulatorState.spec_violations`` and answered as
-   ``500 {"error": "response_violates_spec", ...}`` instead. Off, this costs one attribute read.
+   ``500 {"error": "response_violates_spec", ...}`` instead. An answer a fault rule's
+   ``status`` produced is let through unchecked (see
+   :data:`~vreconnect_sim.registry.INJECTED_STATUS`). Off, this costs one attribute read.
 
 Unrouted paths and wrong methods (404/405) are rendered by the surface owning the path
 (``not_found`` / ``method_not_allowed``); outside any surface, in the control API's shape.
+Paths are matched exactly: ``/rest`` or ``/sdk/vim25/8.0.3.0/`` get the surface's not-found
+answer, never a redirect to another spelling.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -36,14 +48,15 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .clock import Clock
 from .injection import DropConnection
 from .registry import (
+    INJECTED_STATUS,
     ErrorRenderer,
     SimError,
     SurfaceContext,
@@ -132,6 +145,16 @@ class SimulatorMiddleware:
             if _abort_transport(receive):
                 return
             raise
+        except asyncio.CancelledError:
+            # The server gave up on this request (shutdown): close the socket without a word
+            # rather than let the server log a traceback and answer text/plain.
+            if _abort_transport(receive):
+                return
+            raise
+        except ClientDisconnect:
+            # The client went away while its body was being read: nobody to answer, no error.
+            log.debug("client disconnected during %s %s", scope.get("method"), scope["path"])
+            return
         # The owning surface's renderer is looked up only on these error paths: it costs a few
         # regex matches, which the common (successful) request should not pay.
         except _BodyTooLarge:
@@ -176,9 +199,16 @@ class SimulatorMiddleware:
             if message.get("more_body", False):
                 return
             body = b"".join(chunks)
-            violation = validator.check(
-                scope["method"], scope["path"], int(start["status"]), start.get("headers", ()), body
-            )
+            if scope.get(INJECTED_STATUS) is not None:
+                violation = None  # a fault rule's status: out of contract on purpose
+            else:
+                violation = validator.check(
+                    scope["method"],
+                    scope["path"],
+                    int(start["status"]),
+                    start.get("headers", ()),
+                    body,
+                )
             if violation is None:
                 await send(start)
                 await send({"type": "http.response.body", "body": body})
@@ -288,10 +318,12 @@ def create_app(
     for spec in sorted(sim.surfaces.values(), key=lambda s: -len(s.mount)):
         built = spec.routes(SurfaceContext(spec, sim))
         if isinstance(built, Sequence):
-            routes.append(Mount(spec.mount, routes=list(built), name=spec.name))
+            router = Router(routes=list(built), redirect_slashes=False)
+            routes.append(Mount(spec.mount, app=router, name=spec.name))
         else:
             routes.append(Mount(spec.mount, app=built, name=spec.name))
-    routes.append(Mount(CONTROL_MOUNT, routes=control_routes(sim), name="control"))
+    control = Router(routes=control_routes(sim), redirect_slashes=False)
+    routes.append(Mount(CONTROL_MOUNT, app=control, name="control"))
 
     async def index(request: Request) -> Response:
         return JSONResponse(
@@ -330,5 +362,8 @@ def create_app(
         middleware=[Middleware(middleware, sim=sim)],
         exception_handlers={HTTPException: http_error},
     )
+    # A path is matched as written: `/rest` is not redirected to `/rest/` (each surface answers
+    # its own not-found instead).
+    app.router.redirect_slashes = False
     app.state.sim = sim
     return app

@@ -60,8 +60,8 @@ class FakeClock:
 
     def __init__(self, start: float = DEFAULT_START, monotonic_start: float = 1000.0) -> None:
         self._lock = threading.Lock()
-        self._wall = float(start)
-        self._mono = float(monotonic_start)
+        self._start = (float(start), float(monotonic_start))
+        self._wall, self._mono = self._start
 
     def monotonic(self) -> float:
         """Return the frozen monotonic reading."""
@@ -80,6 +80,13 @@ class FakeClock:
         with self._lock:
             self._wall += seconds
             self._mono += seconds
+
+    def reset(self) -> None:
+        """Back to the readings the clock was created with (the pytest plugin does this
+        before every test, together with a simulator reset, so no test inherits another's
+        time)."""
+        with self._lock:
+            self._wall, self._mono = self._start
 
     def __repr__(self) -> str:
         return f"FakeClock(wall={self._wall!r}, monotonic={self._mono!r})"

@@ -49,6 +49,7 @@ __all__ = [
     "FaultRule",
     "FaultRuleStatus",
     "Where",
+    "matches",
 ]
 
 Where = Literal["call", "task"]
@@ -136,6 +137,21 @@ class FaultRule(BaseModel):
             raise ValueError("fault_fields is only allowed with fault")
         return self
 
+    def action(self, rule_id: str | None = None) -> FaultAction:
+        """What this rule asks for when it fires (``rule_id`` defaults to the rule's id)."""
+        return FaultAction(
+            rule_id=rule_id if rule_id is not None else self.id,
+            where=self.where,
+            fault=self.fault,
+            fault_fields=dict(self.fault_fields),
+            message=self.message,
+            status=self.status,
+            body=self.body,
+            retry_after=self.retry_after,
+            latency_ms=self.latency_ms,
+            drop=self.drop,
+        )
+
 
 class FaultRuleStatus(FaultRule):
     """A rule as listed by ``GET /_sim/faults``: the rule plus its counters."""
@@ -195,19 +211,7 @@ class FaultInjector:
             if any(s.rule.id == rule_id for s in self._slots):
                 raise ValueError(f"a fault rule with id {rule_id!r} already exists")
             rule = rule.model_copy(update={"id": rule_id})
-            action = FaultAction(
-                rule_id=rule_id,
-                where=rule.where,
-                fault=rule.fault,
-                fault_fields=dict(rule.fault_fields),
-                message=rule.message,
-                status=rule.status,
-                body=rule.body,
-                retry_after=rule.retry_after,
-                latency_ms=rule.latency_ms,
-                drop=rule.drop,
-            )
-            slot = _Slot(rule, action)
+            slot = _Slot(rule, rule.action(rule_id))
             self._slots.append(slot)
             return self._status(slot)
 
@@ -252,9 +256,9 @@ class FaultInjector:
                 rule = slot.rule
                 if rule.where != where or slot.exhausted:
                     continue
-                if not _match(rule.surface, surface) or not _match(rule.operation, operation):
+                if not matches(rule.surface, surface) or not matches(rule.operation, operation):
                     continue
-                if not _match(rule.object, object_id):
+                if not matches(rule.object, object_id):
                     continue
                 slot.matched += 1
                 if slot.matched <= rule.skip:
@@ -276,7 +280,9 @@ class FaultInjector:
         )
 
 
-def _match(pattern: str, value: str | None) -> bool:
+def matches(pattern: str, value: str | None) -> bool:
+    """Whether a rule's ``surface``/``operation``/``object`` pattern matches ``value``
+    (``*`` matches anything, None included; other patterns are shell-style)."""
     if pattern == "*":
         return True
     if value is None:

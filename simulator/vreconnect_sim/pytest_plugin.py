@@ -5,8 +5,9 @@ available everywhere without a ``conftest.py``:
 
 ``vreconnect_sim``
     A :class:`~vreconnect_sim.server.SimulatorServer` over a real TLS socket, started once per
-    session on a free port and **reset to the scenario before every test that uses it**
-    (state, sessions, tasks, fault rules, task settings). Attributes: ``base_url``,
+    session on a free port and **restored before every test that uses it** to the scenario and
+    fleet size it was started with (state, sessions, tasks, fault rules, task settings; a
+    scenario an earlier test loaded through ``POST /_sim/scenario`` is gone). Attributes: ``base_url``,
     ``url("vim25"|"sms"|"vcenter"|"vr"|"control")``, ``ssl_context()`` (pass as httpx ``verify=``), ``ca_file``,
     ``thumbprints`` (SHA-1, SHA-256), ``state`` (the live ``SimulatorState``).
 ``vreconnect_sim_url``
@@ -15,7 +16,8 @@ available everywhere without a ``conftest.py``:
     An :class:`httpx.Client` on ``<base_url>/_sim`` (TLS verified against the simulator cert).
 ``vreconnect_sim_app``
     An in-process Starlette app (no socket; fastest) driven by a
-    :class:`~vreconnect_sim.clock.FakeClock`, built once per session and reset before each test.
+    :class:`~vreconnect_sim.clock.FakeClock`, built once per session and restored before each
+    test like ``vreconnect_sim`` (its clock back at its start, too).
     Use it with ``httpx.AsyncClient(transport=httpx.ASGITransport(app=vreconnect_sim_app),
     base_url="http://sim")``; ``vreconnect_sim_clock`` is its clock (``.advance(seconds)``).
 
@@ -110,12 +112,12 @@ def vreconnect_sim_server(pytestconfig: pytest.Config) -> Iterator[SimulatorServ
 
 @pytest.fixture
 def vreconnect_sim(vreconnect_sim_server: SimulatorServer) -> Iterator[SimulatorServer]:
-    """The session's simulator server, reset to its scenario before this test.
+    """The session's simulator server, restored to its initial scenario before this test.
 
     Fails the test at teardown if one of the server's responses violated its spec.
     """
     state = vreconnect_sim_server.state
-    state.reset()
+    state.restore_initial()
     with state.lock:
         state.spec_violations.clear()
     yield vreconnect_sim_server
@@ -151,15 +153,17 @@ def _vreconnect_sim_inprocess(pytestconfig: pytest.Config) -> tuple[Starlette, F
 def vreconnect_sim_app(
     _vreconnect_sim_inprocess: tuple[Starlette, FakeClock],
 ) -> Iterator[Starlette]:
-    """In-process simulator app (FakeClock), reset before this test.
+    """In-process simulator app (FakeClock), restored to its initial scenario and clock
+    reading before this test.
 
     Fails the test at teardown if one of the app's responses violated its spec.
     """
     from .app import get_state
 
-    app, _ = _vreconnect_sim_inprocess
+    app, clock = _vreconnect_sim_inprocess
     state = get_state(app)
-    state.reset()
+    clock.reset()
+    state.restore_initial()
     with state.lock:
         state.spec_violations.clear()
     yield app

@@ -26,7 +26,6 @@ read ``ctx.data`` (and ``ctx.sessions``...) at request time, never capture them 
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import os
 import random
@@ -53,6 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUILTIN_SURFACES",
+    "INJECTED_STATUS",
     "BuildContext",
     "ErrorKind",
     "ErrorRenderer",
@@ -72,9 +72,15 @@ __all__ = [
 BUILTIN_SURFACES: tuple[str, ...] = ("vim25", "sms", "vcenter", "vr")
 """Scenario sections accepted even before their package registers."""
 
+INJECTED_STATUS = "vreconnect_sim.injected_status"
+"""ASGI scope key set (to the rule's id) on a request answered by a fault rule's ``status``.
+
+Such an answer is deliberately outside the surface's contract (a proxy's 503 in front of
+vCenter, a teapot to break a contract test), so response validation lets it through as is."""
+
 ErrorKind = Literal[
     "internal",  # unhandled exception -> the surface's documented 500 shape
-    "body_too_large",  # request body over the limit (REST: 413; VI/JSON: 500 InvalidRequest)
+    "body_too_large",  # request body over the limit (REST: 400; control: 413; VI/JSON: 500)
     "not_found",  # no route under the surface's mount
     "method_not_allowed",
     "bad_request",
@@ -159,6 +165,9 @@ class SurfaceSpec:
     render_task_fault: TaskFaultRenderer | None = None
     session_store: str | None = None  # default: the surface name; sms uses "vim25"
     objects: ObjectHooks | None = None
+    # Whether a fault rule's `fault` names a fault of this surface (POST /_sim/faults refuses
+    # the others with 422); None: any name is accepted.
+    knows_fault: Callable[[str], bool] | None = None
     # OpenAPI document its responses are validated against (validate_responses mode): a path
     # or a parsed mapping; None means ``specs/<name>.yaml`` (see vreconnect_sim.validation).
     openapi: str | os.PathLike[str] | Mapping[str, Any] | None = None
@@ -235,19 +244,23 @@ class SurfaceContext:
     ) -> Response | None:
         """Apply ``where="call"`` fault rules for one call; call once per handled request.
 
-        Sleeps any ``latency_ms``; raises :class:`DropConnection` for ``drop``; returns the
+        Sleeps any ``latency_ms`` (cut short, and the connection dropped, when the server
+        starts shutting down); raises :class:`DropConnection` for ``drop``; returns the
         response to send for ``status`` (verbatim, with ``Retry-After`` when the rule has
-        ``retry_after``) or ``fault`` (via ``render_error`` with
+        ``retry_after``, and exempt from response validation: see :data:`INJECTED_STATUS`) or
+        ``fault`` (via ``render_error`` with
         ``SimError(kind="fault", fault=action)``); returns None when the call should proceed.
         """
         action = self.sim.injector.check(operation, object_id, "call", surface=self.spec.name)
         if action is None:
             return None
-        if action.latency_ms:
-            await asyncio.sleep(action.latency_ms / 1000.0)
+        if action.latency_ms and not await self.sim.pause(action.latency_ms / 1000.0):
+            raise DropConnection("the simulator is shutting down")
         if action.drop:
             raise DropConnection()
         if action.status is not None:
+            if request is not None:
+                request.scope[INJECTED_STATUS] = action.rule_id or "?"
             headers = None
             if action.retry_after is not None:
                 headers = {"Retry-After": str(action.retry_after)}

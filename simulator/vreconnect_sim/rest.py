@@ -5,11 +5,9 @@
   ``response()`` after applying ``where: call`` fault rules;
 * :func:`basic_credentials`, :func:`basic_login`, :func:`session_of` -- HTTP Basic login into
   the surface's session store and the session lookup by header;
-* :class:`DocumentedOperations` -- what the surface's OpenAPI document says about an operation,
+* :class:`DocumentedOperations` -- what the surface's OpenAPI document says about its paths,
   read from the same parsed document that response validation uses
-  (:mod:`vreconnect_sim.validation`): which status refuses a bad or oversize request body (the
-  first the operation documents from a preference list, so the answer stays in its contract)
-  and which methods a 405's ``Allow`` header names.
+  (:mod:`vreconnect_sim.validation`): which methods a 405's ``Allow`` header names.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ import binascii
 import json
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -156,16 +154,12 @@ class DocumentedOperations:
 
     ``surface`` names the document (``specs/<surface>.yaml``, found as
     :func:`vreconnect_sim.validation.document_path` finds it); it is loaded on first use and
-    shared with response validation. Without a document every request is refused with the
-    first preferred status and a 405 names no methods.
+    shared with response validation. Without a document a 405 names no methods.
     """
 
-    def __init__(
-        self, surface: str, mount: str, refusal_preference: Sequence[int] = (400, 500, 401)
-    ) -> None:
+    def __init__(self, surface: str, mount: str) -> None:
         self.surface = surface
         self.mount = mount.rstrip("/")
-        self.refusal_preference = tuple(refusal_preference)
         self._document: OpenApiDocument | None = None
         self._loaded = False
         self._lock = threading.Lock()
@@ -194,27 +188,6 @@ class DocumentedOperations:
 
     def _subpath(self, path: str) -> str:
         return (path[len(self.mount) :] or "/") if path.startswith(self.mount) else path
-
-    def statuses(self, method: str, path: str) -> frozenset[int] | None:
-        """The statuses documented for ``method path`` (full path), None if undocumented."""
-        document = self.document()
-        if document is None:
-            return None
-        method = "GET" if method.upper() == "HEAD" else method
-        found = document.find_operation(method, self._subpath(path))
-        if found is None:
-            return None
-        return frozenset(int(s) for s in found[1].get("responses") or {} if str(s).isdigit())
-
-    def refusal_status(self, request: Request | None) -> int:
-        """The status refusing ``request``'s body: the first of ``refusal_preference`` its
-        operation documents (the first preference for an undocumented request)."""
-        statuses = self.statuses(request.method, request.url.path) if request is not None else None
-        if statuses is not None:
-            for status in self.refusal_preference:
-                if status in statuses:
-                    return status
-        return self.refusal_preference[0]
 
     def allowed_methods(self, path: str) -> list[str]:
         """The methods documented on ``path`` (full path), for the ``Allow`` header of a 405."""

@@ -56,13 +56,19 @@ from .tasks import TaskSettings
 __all__ = [
     "DEFAULT_RELEASES",
     "DEFAULT_SCENARIO",
+    "MAX_FLEET_SIZE",
+    "FleetSizeError",
     "Scenario",
     "ScenarioError",
     "Settings",
+    "check_fleet_size",
     "format_loc",
 ]
 
 DEFAULT_RELEASES: tuple[str, ...] = ("8.0.1.0", "8.0.2.0", "8.0.3.0", "9.0.0.0")
+MAX_FLEET_SIZE = 50_000
+"""Most fleet hosts the simulator builds (``--hosts``, ``?hosts=``, ``settings.hosts``): five
+times what issue 3 asks for; about 25 MB of state, built in well under a second."""
 DEFAULT_SCENARIO = "default.yaml"
 """File name of the embedded default scenario inside ``vreconnect_sim/scenarios/``."""
 
@@ -97,7 +103,7 @@ def _default_document() -> Any:
 class Settings(BaseModel):
     """The scenario's ``settings`` section."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     seed: int | None = Field(default=None, description="RNG seed; null = nondeterministic.")
     session_idle_timeout: float = Field(
@@ -112,7 +118,10 @@ class Settings(BaseModel):
         description="VI/JSON releases accepted in /sdk/vim25/{release}.",
     )
     hosts: int | None = Field(
-        default=None, ge=0, description="Fleet size hint for the vim25 builder."
+        default=None,
+        ge=0,
+        le=MAX_FLEET_SIZE,
+        description="Fleet size hint for the vim25 builder.",
     )
     tasks: TaskSettings = Field(default_factory=lambda: TaskSettings())
 
@@ -128,6 +137,23 @@ class ScenarioError(ValueError):
                 f"{source}: {path}: {msg}" if path else f"{source}: {msg}" for path, msg in problems
             )
         )
+
+
+class FleetSizeError(ScenarioError):
+    """A fleet size over :data:`MAX_FLEET_SIZE` (or negative) was asked for."""
+
+    def __init__(self, source: str, size: int) -> None:
+        super().__init__(
+            source,
+            [("", f"fleet size {size} is outside 0..{MAX_FLEET_SIZE} (the simulator's limit)")],
+        )
+        self.size = size
+
+
+def check_fleet_size(size: int | None, source: str = "hosts") -> None:
+    """Raise :class:`FleetSizeError` unless ``size`` is None or within 0..MAX_FLEET_SIZE."""
+    if size is not None and not 0 <= size <= MAX_FLEET_SIZE:
+        raise FleetSizeError(source, size)
 
 
 def format_loc(loc: tuple[int | str, ...], prefix: str = "") -> str:
@@ -192,6 +218,8 @@ class Scenario:
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
             problem = getattr(exc, "problem", None) or str(exc)
             raise ScenarioError(source, [("", f"invalid YAML: {where}{problem}")]) from exc
+        except RecursionError:
+            raise ScenarioError(source, [("", "invalid YAML: nested too deeply")]) from None
         if data is None:
             data = {}
         return cls.from_mapping(data, source=source)

@@ -5,7 +5,9 @@
 calls (also ``python -m vreconnect_sim serve ...``): it builds the app, binds the socket,
 prints the base URL of every surface (and, with TLS, the certificate path and its SHA-1 and
 SHA-256 thumbprints), then runs uvicorn in the main thread until SIGINT/SIGTERM, which uvicorn
-turns into a graceful shutdown.
+turns into a graceful shutdown. A request still waiting on a fault rule's latency is cut
+short at once (its connection closed without an answer), so a stop takes about a second, not
+the latency; the generated certificate and key are deleted when the server stops.
 
 :class:`SimulatorServer` runs the same thing on a daemon thread, by default on a free port
 (``port=0``) with TLS::
@@ -102,6 +104,29 @@ def http_implementation() -> str:
     return "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the simulator when it starts and stops serving.
+
+    ``SimulatorState.stopping`` is set as shutdown begins, before uvicorn waits for the
+    requests in flight: a fault rule's latency then ends at once instead of holding the
+    shutdown for ``timeout_graceful_shutdown``.
+    """
+
+    def __init__(self, config: uvicorn.Config, sim: SimulatorState) -> None:
+        super().__init__(config)
+        self.sim = sim
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Serve: clear a ``stopping`` left by an earlier server of the same app."""
+        self.sim.stopping.clear()
+        await super().startup(sockets)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """Stop: set ``stopping`` first, then uvicorn's graceful shutdown."""
+        self.sim.stopping.set()
+        await super().shutdown(sockets)
+
+
 def _config(app: Starlette, tls: TlsMaterial | None, log_level: str) -> uvicorn.Config:
     return uvicorn.Config(
         app,
@@ -153,10 +178,15 @@ def serve(
     out = out or sys.stdout
     app = create_app(scenario, hosts=hosts, seed=seed, validate_responses=validate_responses)
     material = generate_self_signed([host]) if tls else None
-    sock = _bind(host, port)
+    try:
+        sock = _bind(host, port)
+    except OSError:
+        if material is not None:
+            material.discard()
+        raise
     actual_port = sock.getsockname()[1]
     _banner(base_urls("https" if tls else "http", host, actual_port), material, out)
-    server = uvicorn.Server(_config(app, material, log_level))
+    server = _Server(_config(app, material, log_level), get_state(app))
     # uvicorn handles SIGINT/SIGTERM itself (graceful shutdown) and then re-raises the signal
     # into the handlers it found installed; these no-op ones make that a clean exit (status 0)
     # instead of death by signal or a KeyboardInterrupt traceback.
@@ -171,6 +201,8 @@ def serve(
         sock.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if material is not None:
+            material.discard()
     print("vreconnect simulator stopped.", file=out, flush=True)
     return 0
 
@@ -271,9 +303,12 @@ class SimulatorServer:
         """Bind, start the thread and wait until uvicorn accepts connections."""
         if self._thread is not None:
             raise RuntimeError("already started")
+        if self.tls is not None and not self.tls.cert_file.exists():
+            # Restarted after stop(), which deleted the files: a new certificate.
+            self.tls = generate_self_signed([self.host])
         self._sock = _bind(self.host, self._requested_port)
         self.port = self._sock.getsockname()[1]
-        self._server = uvicorn.Server(_config(self.app, self.tls, self._log_level))
+        self._server = _Server(_config(self.app, self.tls, self._log_level), self.state)
         server, sock = self._server, self._sock
 
         def run() -> None:
@@ -293,7 +328,8 @@ class SimulatorServer:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Graceful shutdown; forces it after ``timeout`` seconds. Idempotent."""
+        """Graceful shutdown; forces it after ``timeout`` seconds; deletes the generated
+        certificate and key (a restart makes new ones). Idempotent."""
         server, thread = self._server, self._thread
         if server is not None:
             server.should_exit = True
@@ -304,6 +340,8 @@ class SimulatorServer:
                 thread.join(timeout)
         if self._sock is not None:
             self._sock.close()
+        if self.tls is not None:
+            self.tls.discard()
         self._thread = None
         self._server = None
         self._sock = None

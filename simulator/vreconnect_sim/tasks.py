@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from .injection import FaultAction, FaultInjector
 
 __all__ = [
+    "MAX_RETENTION_SECONDS",
+    "MAX_TASK_SECONDS",
     "FaultRenderer",
     "SimTask",
     "TaskEngine",
@@ -77,19 +79,31 @@ FaultRenderer = Callable[["FaultAction", "SimTask"], Any]
 error payload of ``task`` (a snapshot: ``task.target`` is the object the task works on)."""
 
 
+MAX_TASK_SECONDS = 3600.0
+"""Longest run or queue time a task may be given (an hour: demos take seconds, tests zero)."""
+MAX_RETENTION_SECONDS = 7 * 86400.0
+"""Longest time a finished task may be kept (a week)."""
+
+
 class TaskSettings(BaseModel):
-    """Task timing and retention; scenario ``settings.tasks`` and ``/_sim/settings/tasks``."""
+    """Task timing and retention; scenario ``settings.tasks`` and ``/_sim/settings/tasks``.
 
-    model_config = ConfigDict(extra="forbid")
+    Every number is finite (``1e400`` or ``.inf`` is refused: it could not be shown as JSON and
+    would leave tasks at progress 0 for ever); run and queue times are at most
+    :data:`MAX_TASK_SECONDS`, retention at most :data:`MAX_RETENTION_SECONDS`.
+    """
 
-    # Bounds as in specs/control.yaml (TaskSettings): run times are never negative, the count
-    # is an int32.
-    durations: dict[str, Annotated[float, Field(ge=0)]] = Field(
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    durations: dict[str, Annotated[float, Field(ge=0, le=MAX_TASK_SECONDS)]] = Field(
         default_factory=dict,
         description="Run time in seconds per operationId (e.g. ReconnectHost_Task); '*' sets the default.",
     )
     default: float = Field(
-        default=0.0, ge=0, description="Run time for operations not in durations."
+        default=0.0,
+        ge=0,
+        le=MAX_TASK_SECONDS,
+        description="Run time for operations not in durations.",
     )
     jitter: float = Field(
         default=0.0,
@@ -98,10 +112,16 @@ class TaskSettings(BaseModel):
         description="Fraction: each run time is scaled by uniform(1-j, 1+j).",
     )
     queue_seconds: float = Field(
-        default=0.0, ge=0, description="Time a task spends queued before running."
+        default=0.0,
+        ge=0,
+        le=MAX_TASK_SECONDS,
+        description="Time a task spends queued before running.",
     )
     retention_seconds: float = Field(
-        default=600.0, ge=0, description="Finished tasks are kept this long."
+        default=600.0,
+        ge=0,
+        le=MAX_RETENTION_SECONDS,
+        description="Finished tasks are kept this long.",
     )
     retention_count: int = Field(
         default=10_000, ge=0, le=2**31 - 1, description="At most this many finished tasks kept."

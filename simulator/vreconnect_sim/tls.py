@@ -2,7 +2,8 @@
 
 :func:`generate_self_signed` makes an EC P-256 key and a certificate valid for ``127.0.0.1``,
 ``::1``, ``localhost`` and any extra host names/IPs (SAN entries), writes ``cert.pem`` and
-``key.pem`` into a private temporary directory (or the one given), and returns their paths and
+``key.pem`` into a private temporary directory (or the one given; :meth:`TlsMaterial.discard`
+deletes a temporary one, as the servers do when they stop), and returns their paths and
 the SHA-1 / SHA-256 thumbprints of the DER certificate formatted as vSphere shows them: colon-
 separated uppercase hex pairs (``AB:CD:...``). The certificate is its own CA (``BasicConstraints
 ca=True``), so clients can pass ``cert_file`` as ``verify=``.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,6 +43,13 @@ class TlsMaterial:
     sha1: str
     sha256: str
     cert_pem: str
+    temporary_dir: Path | None = None  # made by generate_self_signed, deleted by discard()
+
+    def discard(self) -> None:
+        """Delete the temporary directory holding the PEM files (nothing if the caller chose
+        the directory). Idempotent."""
+        if self.temporary_dir is not None:
+            shutil.rmtree(self.temporary_dir, ignore_errors=True)
 
     def __repr__(self) -> str:
         return f"TlsMaterial(cert_file={str(self.cert_file)!r}, sha256={self.sha256!r})"
@@ -123,12 +132,12 @@ def generate_self_signed(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    out = (
-        Path(directory)
-        if directory is not None
-        else Path(tempfile.mkdtemp(prefix="vreconnect-sim-tls-"))
-    )
-    out.mkdir(parents=True, exist_ok=True)
+    temporary: Path | None = None
+    if directory is None:
+        out = temporary = Path(tempfile.mkdtemp(prefix="vreconnect-sim-tls-"))
+    else:
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
     key_pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -142,4 +151,4 @@ def generate_self_signed(
     with os.fdopen(fd, "wb") as fh:
         fh.write(key_pem)
     sha1, sha256 = thumbprints(cert_pem)
-    return TlsMaterial(cert_file, key_file, sha1, sha256, cert_pem.decode())
+    return TlsMaterial(cert_file, key_file, sha1, sha256, cert_pem.decode(), temporary)

@@ -21,9 +21,12 @@ path prefix (mount)          document                surface
 1. the operation is found by matching the path below the mount against the document's path
    templates (``{param}`` = one segment; literal templates win) and the method. A request that
    matches no documented operation (an unrouted path, a wrong method) is not checked: there is
-   nothing to check it against. Nor is one whose mount parameters fall outside the enum of
-   the document's server variable of that name (``/sdk/vim25/9.9.9.9/...``: an unknown
-   ``{release}`` is outside every server URL the document describes).
+   nothing to check it against. A mount parameter outside the enum of the document's server
+   variable (``/sdk/vim25/9.9.9.9/...``, an unknown ``{release}``) does not matter: the
+   answer is still the operation's (VI/JSON: a 500 ``InvalidRequest`` from its fault union).
+   Nor is one answered by a fault rule's ``status`` (marked
+   :data:`~vreconnect_sim.registry.INJECTED_STATUS` in the ASGI scope by the middleware's
+   caller): it is out of contract on purpose.
 2. the response object is the one for the exact status, else its ``4XX``-style range, else
    ``default``; none is a violation ("status 418 is not documented").
 3. every header the response object marks ``required: true`` must be present.
@@ -78,6 +81,7 @@ __all__ = [
     "document_path",
     "load_document",
     "spec_dirs",
+    "surface_document",
     "to_json_schema",
     "validation_from_env",
     "violation_body",
@@ -301,16 +305,6 @@ class OpenApiDocument:
 
     # -- lookup ------------------------------------------------------------------------------
 
-    def server_variables_allow(self, values: Mapping[str, str]) -> bool:
-        """False if a value is outside the ``enum`` of the first server's variable of that name."""
-        servers = self.spec.get("servers") or [{}]
-        variables: Mapping[str, Any] = servers[0].get("variables") or {}
-        for name, value in values.items():
-            enum = (variables.get(name) or {}).get("enum")
-            if enum is not None and value not in [str(e) for e in enum]:
-                return False
-        return True
-
     def find_operation(self, method: str, path: str) -> tuple[str, Mapping[str, Any]] | None:
         """``(template, operation)`` for ``method`` on ``path`` (relative to the server URL)."""
         method = method.lower()
@@ -318,6 +312,15 @@ class OpenApiDocument:
             if method in t.item and t.regex.match(path):
                 return t.template, t.item[method]
         return None
+
+    def operations(self) -> list[tuple[str, str, Mapping[str, Any]]]:
+        """Every operation as ``(METHOD, template, operation)``, in document order."""
+        return [
+            (method.upper(), template, op)
+            for template, item in (self.spec.get("paths") or {}).items()
+            for method, op in item.items()
+            if method in HTTP_METHODS
+        ]
 
     def methods_at(self, path: str) -> list[str]:
         """The methods (upper case, sorted) documented on ``path`` (relative to the server URL)."""
@@ -372,19 +375,24 @@ class OpenApiDocument:
         if found is None:
             return None
         template, op = found
-        op_id = op.get("operationId")
-        key = op_id or f"{method.upper()} {template}"  # cache key: bounded by the document
-        return op_id, self._problem(op, key, method, status, headers, body)
+        return op.get("operationId"), self.response_problem(
+            op, template, method, status, headers, body
+        )
 
-    def _problem(
+    def response_problem(
         self,
         op: Mapping[str, Any],
-        key: str,
+        template: str,
         method: str,
         status: int,
         headers: Mapping[str, str],
         body: bytes,
     ) -> str | None:
+        """What is wrong with one response of ``op`` (at ``template``), None if it conforms.
+
+        ``headers`` must have lower-case names.
+        """
+        key = op.get("operationId") or f"{method.upper()} {template}"  # bounded cache key
         response = self.response_object(op, status)
         if response is None:
             documented = ", ".join(str(s) for s in (op.get("responses") or {}))
@@ -491,6 +499,28 @@ def _first_error(validator: Validator, instance: Any) -> str | None:
 # -- the app-level validator ------------------------------------------------------------------
 
 
+def surface_document(
+    name: str, source: str | os.PathLike[str] | Mapping[str, Any] | None = None
+) -> OpenApiDocument | None:
+    """The document of surface ``name``: ``source`` (``SurfaceSpec.openapi``) if given, else
+    ``specs/<name>.yaml``; None (logged) if there is none or it cannot be read."""
+    try:
+        if source is not None:
+            return load_document(source)
+        path = document_path(name)
+        if path is None:
+            log.warning(
+                "no OpenAPI document for surface %r (searched %s): its responses are not validated",
+                name,
+                ", ".join(str(d) for d in spec_dirs()),
+            )
+            return None
+        return load_document(path)
+    except (OSError, yaml.YAMLError) as exc:
+        log.error("cannot load the OpenAPI document of %r: %s", name, exc)
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class _Mounted:
     """A mount prefix (as a regex capturing the rest of the path) and its document source."""
@@ -526,24 +556,7 @@ class ResponseValidator:
             return self._documents[name]
         with self._lock:
             if name not in self._documents:
-                doc: OpenApiDocument | None = None
-                try:
-                    if source is None:
-                        path = document_path(name)
-                        if path is None:
-                            log.warning(
-                                "no OpenAPI document for surface %r (searched %s): "
-                                "its responses are not validated",
-                                name,
-                                ", ".join(str(d) for d in spec_dirs()),
-                            )
-                        else:
-                            doc = load_document(path)
-                    else:
-                        doc = load_document(source)
-                except (OSError, yaml.YAMLError) as exc:
-                    log.error("cannot load the OpenAPI document of %r: %s", name, exc)
-                self._documents[name] = doc
+                self._documents[name] = surface_document(name, source)
         return self._documents[name]
 
     def check(
@@ -562,10 +575,6 @@ class ResponseValidator:
             document = self.document_for(mounted.name, mounted.source)
             if document is None:
                 return None
-            if not document.server_variables_allow(
-                {k[2:]: v for k, v in m.groupdict().items() if k.startswith("v_") and v}
-            ):
-                return None  # e.g. an unknown {release}: outside every documented server URL
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw_headers}
             rest = m.group("rest") or "/"
             try:
@@ -582,10 +591,8 @@ class ResponseValidator:
 
 
 def _mount_regex(mount: str) -> re.Pattern[str]:
-    # Mount parameters are captured (``v_<name>``) so server variables can be checked.
-    pattern = re.sub(
-        r"\\\{([A-Za-z_][A-Za-z0-9_]*)\\\}", r"(?P<v_\1>[^/]+)", re.escape(mount.rstrip("/"))
-    )
+    """Paths under ``mount`` (``{param}`` = one segment), capturing the rest as ``rest``."""
+    pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(mount.rstrip("/")))
     return re.compile(f"^{pattern}(?P<rest>/.*)?$")
 
 

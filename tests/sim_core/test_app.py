@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import yaml
 from openapi_spec_validator import validate
 
+from vreconnect_sim.app import create_app, get_state
 from vreconnect_sim.clock import FakeClock
 from vreconnect_sim.injection import DropConnection
+from vreconnect_sim.registry import (
+    BuildContext,
+    SurfaceSpec,
+    register_surface,
+    unregister_surface,
+)
+from vreconnect_sim.scenario import MAX_FLEET_SIZE, FleetSizeError, Scenario, ScenarioError
 from vreconnect_sim.state import SimulatorState
+
+from ..sim_rest.support import check_documented
+from .conftest import FAKE, SCENARIO_YAML
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "control.yaml"
 
@@ -176,6 +191,66 @@ async def test_catch_all_body_limit_and_404_use_surface_renderer(
     assert r.status_code == 405 and r.json()["error"] == "method_not_allowed"
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/_sim/faults"),
+        ("PUT", "/_sim/settings/tasks"),
+        ("POST", "/_sim/reset"),
+        ("GET", "/_sim/health"),
+        ("GET", "/_sim/scenario"),
+        ("DELETE", "/_sim/faults/rule-1"),
+    ],
+)
+async def test_control_oversize_body_is_413_body_too_large(
+    fake_registered: object, method: str, path: str
+) -> None:
+    app = create_app(Scenario.from_yaml(SCENARIO_YAML), clock=FakeClock(), surfaces=[FAKE])
+    sim = get_state(app)
+    big = b"x" * (sim.settings.max_body_bytes + 1)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as c:
+        answer = await c.request(method, path, content=big)
+        assert answer.status_code == 413 and answer.json()["error"] == "body_too_large"
+        assert sim.generation == 1  # nothing was done (no reset)
+        check_documented("control", "/_sim", answer)
+
+
+async def test_task_settings_are_finite_and_bounded(client: httpx.AsyncClient) -> None:
+    url = "/_sim/settings/tasks"
+    for body, status, words in [
+        (b'{"default": 1e400}', 400, "out of range"),
+        (b'{"default": Infinity}', 400, "not JSON"),
+        (b'{"jitter": NaN}', 400, "not JSON"),
+        (b'{"default": 3600.5}', 422, "default: Input should be less than or equal to 3600"),
+        (b'{"queue_seconds": 7200}', 422, "queue_seconds"),
+        (b'{"durations": {"ReconnectHost_Task": 1e6}}', 422, "durations.ReconnectHost_Task"),
+        (b'{"retention_seconds": 1e9}', 422, "retention_seconds"),
+        (b'{"jitter": 1.5}', 422, "jitter"),
+    ]:
+        answer = await client.put(url, content=body)
+        assert answer.status_code == status, (body, answer.text)
+        assert words in answer.json()["message"], (body, answer.text)
+    # Nothing was stored: the settings still read, and tasks still finish.
+    assert (await client.get(url)).json()["default"] == 0
+    ok = await client.put(url, json={"default": 3600, "durations": {"*": 0.5}, "jitter": 1})
+    assert ok.status_code == 200 and ok.json()["default"] == 3600
+
+
+@pytest.mark.parametrize(
+    ("settings", "where"),
+    [
+        ("{tasks: {default: .inf}}", "settings.tasks.default"),
+        ("{tasks: {durations: {ReconnectHost_Task: .nan}}}", "settings.tasks.durations"),
+        ("{session_idle_timeout: .inf}", "settings.session_idle_timeout"),
+        ("{hosts: 50001}", "settings.hosts"),
+    ],
+)
+def test_scenario_settings_are_finite_and_bounded(settings: str, where: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_yaml(f"settings: {settings}\n", "s.yaml")
+    assert f"s.yaml: {where}" in str(info.value)
+
+
 async def test_objects_endpoints(client: httpx.AsyncClient) -> None:
     r = (await client.get("/_sim/objects")).json()
     assert r["total"] == 2 and r["items"][0] == {
@@ -300,3 +375,91 @@ async def test_nested_mounts_route_to_the_most_specific_surface(fake_registered:
             "kind": "not_found",
         }
         assert (await c.get("/sdk/vim25/8.0.3.0/smsx")).json()["renderer"] == "outer"
+
+
+async def test_scenario_fleet_size_is_capped_and_belongs_to_one_load(
+    client: httpx.AsyncClient, sim: SimulatorState
+) -> None:
+    scenario = {"fake": {"hosts": [{"name": "only"}]}}
+    huge = await client.post("/_sim/scenario", json=scenario, params={"hosts": 1_000_000})
+    assert huge.status_code == 400 and "0..50000" in huge.json()["message"]
+    assert "fleet limit" in huge.json()["message"]
+    assert sim.generation == 1  # nothing was built
+    sized = await client.post("/_sim/scenario", json=scenario, params={"hosts": 5})
+    assert sized.status_code == 200
+    assert (await client.get("/_sim/health")).json()["fleet_size"] == 5
+    await client.post("/_sim/reset")  # a reset keeps the loaded scenario's size
+    assert (await client.get("/_sim/objects")).json()["total"] == 5
+    # A load without ?hosts is sized by the scenario itself: the earlier ?hosts is gone.
+    plain = await client.post("/_sim/scenario", json=scenario)
+    assert plain.status_code == 200
+    assert (await client.get("/_sim/health")).json()["fleet_size"] is None
+    assert (await client.get("/_sim/objects")).json()["total"] == 1
+    own = await client.post("/_sim/scenario", json={**scenario, "settings": {"hosts": 3}})
+    assert own.status_code == 200
+    assert (await client.get("/_sim/objects")).json()["total"] == 3
+
+
+def test_fleet_size_over_the_limit_is_refused_at_start(fake_registered: object) -> None:
+    with pytest.raises(FleetSizeError, match="50000"):
+        create_app(surfaces=[FAKE], hosts=MAX_FLEET_SIZE + 1)
+
+
+async def test_scenario_load_builds_off_the_event_loop() -> None:
+    """While a slow scenario builds, other requests are answered, from the old state."""
+    started, gate = threading.Event(), threading.Event()
+
+    def build_state(b: BuildContext) -> dict[str, Any]:
+        if isinstance(b.section, dict) and b.section.get("slow"):
+            started.set()
+            assert gate.wait(10), "the test never opened the gate"
+        return {}
+
+    slow = SurfaceSpec(name="slow", mount="/slow", routes=lambda ctx: [], build_state=build_state)
+    register_surface(slow)
+    try:
+        app = create_app(clock=FakeClock(), surfaces=[slow], validate_responses=True)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sim/_sim") as c:
+            load = asyncio.create_task(c.post("/scenario", json={"slow": {"slow": True}}))
+            assert await asyncio.to_thread(started.wait, 10)
+            health = await asyncio.wait_for(c.get("/health"), 5)
+            assert health.status_code == 200 and health.json()["generation"] == 1
+            gate.set()
+            loaded = await asyncio.wait_for(load, 10)
+        assert loaded.status_code == 200 and loaded.json()["generation"] == 2
+        assert get_state(app).spec_violations == []
+    finally:
+        gate.set()
+        unregister_surface("slow")
+
+
+async def test_a_client_gone_while_its_body_is_read_is_not_an_error(
+    app: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/fake/8.0.3.0/echo",
+        "raw_path": b"/fake/8.0.3.0/echo",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"sim"), (b"content-length", b"10")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("sim", 80),
+    }
+    with caplog.at_level(logging.INFO, logger="vreconnect_sim"):
+        await app(scope, receive, send)
+    assert sent == []  # nobody to answer
+    assert "unhandled error" not in caplog.text and "Traceback" not in caplog.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -322,7 +323,9 @@ async def test_undocumented_operations_are_not_checked(
     assert vt_sim.spec_violations == []
 
 
-async def test_mount_parameters_outside_the_server_enum_are_not_checked() -> None:
+async def test_mount_parameters_outside_the_server_enum_are_still_checked() -> None:
+    # An unknown {release} is outside every server URL of the document, but the answer is still
+    # the operation's: a VI/JSON surface answers it with a documented fault, and nothing else.
     document = {
         **DOCUMENT,
         "servers": [
@@ -336,14 +339,16 @@ async def test_mount_parameters_outside_the_server_enum_are_not_checked() -> Non
     register_surface(spec)
     try:
         app = create_app(surfaces=[spec], validate_responses=True)
-        ANSWERS["thing"] = (404, {"_typeName": "InvalidRequest"}, {})
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://sim/vt"
         ) as c:
-            assert (await c.get("/9.9.9.9/Thing/host-1")).status_code == 404  # unknown release
-            assert (await c.get("/2/Thing/host-1")).json()["error"] == "response_violates_spec"
+            ANSWERS["thing"] = (500, {"_typeName": "NoHost"}, {})
+            assert (await c.get("/9.9.9.9/Thing/host-1")).status_code == 500  # documented
+            ANSWERS["thing"] = (404, {"_typeName": "InvalidRequest"}, {})
+            answer = await c.get("/9.9.9.9/Thing/host-1")
+            assert answer.json()["error"] == "response_violates_spec"
         [violation] = get_state(app).spec_violations
-        assert violation.path == "/vt/2/Thing/host-1"
+        assert violation.path == "/vt/9.9.9.9/Thing/host-1" and violation.status == 404
     finally:
         unregister_surface("vt")
 
@@ -460,24 +465,25 @@ def test_every_real_document_compiles_and_its_examples_validate(name: str) -> No
                 continue
             for status, response in op["responses"].items():
                 response = doc.resolve(response)
-                media = (response.get("content") or {}).get("application/json")
-                if not media or "example" not in media:
-                    continue
+                media = (response.get("content") or {}).get("application/json") or {}
+                # A body carries either one `example` or named `examples` (the page's own
+                # samples beside a realistic one); every one of them must pass.
+                samples = [media["example"]] if "example" in media else []
+                samples += [doc.resolve(ex)["value"] for ex in media.get("examples", {}).values()]
                 headers = {"content-type": "application/json"}
                 for header, spec_header in (response.get("headers") or {}).items():
                     headers[header.lower()] = "x"
                     assert doc.resolve(spec_header)
-                import json
-
                 concrete = template.replace("{", "").replace("}", "")
-                result = doc.check(
-                    method, concrete, int(status), headers, json.dumps(media["example"]).encode()
-                )
-                assert result == (op["operationId"], None), (
-                    name,
-                    op["operationId"],
-                    status,
-                    result,
-                )
-                checked += 1
+                for sample in samples:
+                    result = doc.check(
+                        method, concrete, int(status), headers, json.dumps(sample).encode()
+                    )
+                    assert result == (op["operationId"], None), (
+                        name,
+                        op["operationId"],
+                        status,
+                        result,
+                    )
+                    checked += 1
     assert checked

@@ -1,20 +1,21 @@
 """Fixtures for the vcenter (/rest) and vr (/api/rest/vr/v2) surface tests.
 
-Every test gets a fresh in-process app on a FakeClock, built with ``validate_responses=True``:
-the simulator checks every response against its OpenAPI document (specs/vcenter.yaml,
-specs/vr.yaml) and records violations in ``SimulatorState.spec_violations``; the ``app``
-fixture fails the test if there is any. Calls go through the generated attrs clients (``asyncio_detailed``)
-over ``httpx.ASGITransport``.
+Every test gets a simulator on a FakeClock, built with ``validate_responses=True``: it checks
+every response against its OpenAPI document (specs/vcenter.yaml, specs/vr.yaml) and records
+violations in ``SimulatorState.spec_violations``; the ``target`` fixture fails the test if
+there is any. Calls go through the generated attrs clients (``asyncio_detailed``): to a fresh
+in-process app, and for tests marked ``both_transports`` (the operation modules) also to one
+real uvicorn server per module over verified TLS (see ``tests/sim_core/targets``).
 """
+
+# ruff: noqa: F811
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
 import pytest
-from starlette.applications import Starlette
 
 from vreconnect_generated.clients.vcenter import AuthenticatedClient as VcClient
 from vreconnect_generated.clients.vcenter.api.session import cis_session_create
@@ -22,69 +23,39 @@ from vreconnect_generated.clients.vcenter.models import CisSessionCreateResponse
 from vreconnect_generated.clients.vr import AuthenticatedClient as VrClient
 from vreconnect_generated.clients.vr.api.session import login as vr_login_api
 from vreconnect_generated.clients.vr.models import SessionIdData
-from vreconnect_sim.app import create_app, get_state
-from vreconnect_sim.clock import FakeClock
-from vreconnect_sim.scenario import Scenario
-from vreconnect_sim.state import SimulatorState
 
-from .support import ADMIN, PASSWORD, VCENTER, VR, basic
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """The app's clock; advance it to move tasks and sessions."""
-    return FakeClock()
-
-
-@pytest.fixture(scope="session")
-def default_scenario() -> Scenario:
-    """The embedded default scenario, parsed once (parsing dominates building an app)."""
-    return Scenario.default()
-
-
-@pytest.fixture
-def app(clock: FakeClock, default_scenario: Scenario) -> Iterator[Starlette]:
-    """A fresh simulator with the default scenario, validating its own responses.
-
-    After the test, fails it if any response of the vcenter or vr surface broke its spec.
-    """
-    application = create_app(default_scenario, clock=clock, seed=1, validate_responses=True)
-    yield application
-    violations = get_state(application).spec_violations
-    assert violations == [], f"responses violate the specs: {violations}"
-
-
-@pytest.fixture
-def sim(app: Starlette) -> SimulatorState:
-    """The app's state."""
-    return get_state(app)
-
+# The shared fixtures are imported to register them here; parameters of the fixtures below
+# then carry the same names, which is how pytest wires fixtures (hence F401/F811).
+from ..sim_core.targets import (  # noqa: F401
+    Target,
+    app,
+    clients,
+    clock,
+    default_scenario,
+    sim,
+    target,
+    target_hooks,
+    tls_simulator,
+    transport,
+)
+from .support import ADMIN, PASSWORD, basic
 
 Factory = Callable[..., Any]
 
 
 @pytest.fixture
-async def clients(app: Starlette) -> AsyncIterator[list[Any]]:
-    """Generated clients made by the factories below; closed after the test."""
-    made: list[Any] = []
-    yield made
-    for client in made:
-        await client.get_async_httpx_client().aclose()
-
-
-@pytest.fixture
-def vc_client(app: Starlette, clients: list[Any]) -> Callable[..., VcClient]:
+def vc_client(target: Target, clients: list[Any]) -> Callable[..., VcClient]:
     """``vc_client(token)``: a generated vcenter client sending ``vmware-api-session-id``."""
 
     def make(
         token: str = "", *, prefix: str = "", header: str = "vmware-api-session-id"
     ) -> VcClient:
         client = VcClient(
-            base_url=VCENTER,
+            base_url=f"{target.origin}/rest",
             token=token,
             prefix=prefix,
             auth_header_name=header,
-            httpx_args={"transport": httpx.ASGITransport(app=app)},
+            **target.client_kwargs(),
         )
         clients.append(client)
         return client
@@ -93,16 +64,16 @@ def vc_client(app: Starlette, clients: list[Any]) -> Callable[..., VcClient]:
 
 
 @pytest.fixture
-def vr_client(app: Starlette, clients: list[Any]) -> Callable[..., VrClient]:
+def vr_client(target: Target, clients: list[Any]) -> Callable[..., VrClient]:
     """``vr_client(token)``: a generated vr client sending ``x-dr-session``."""
 
     def make(token: str = "", *, prefix: str = "", header: str = "x-dr-session") -> VrClient:
         client = VrClient(
-            base_url=VR,
+            base_url=f"{target.origin}/api/rest/vr/v2",
             token=token,
             prefix=prefix,
             auth_header_name=header,
-            httpx_args={"transport": httpx.ASGITransport(app=app)},
+            **target.client_kwargs(),
         )
         clients.append(client)
         return client

@@ -7,6 +7,10 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from vreconnect_sim.validation import load_document
+
 BASE = "http://sim"
 VCENTER = f"{BASE}/rest"
 VR = f"{BASE}/api/rest/vr/v2"
@@ -97,3 +101,16 @@ def basic(user: str, password: str) -> str:
 
 ROOT = Path(__file__).resolve().parents[2]
 """The repository root (``specs/`` lives there)."""
+
+
+def check_documented(document: str, mount: str, response: httpx.Response) -> None:
+    """Fail unless ``response`` is one ``specs/<document>.yaml`` allows for its request
+    (its status listed for the operation, its body and headers matching)."""
+    doc = load_document(ROOT / "specs" / f"{document}.yaml")
+    request = response.request
+    path = request.url.path.removeprefix(mount) or "/"
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    result = doc.check(request.method, path, response.status_code, headers, response.content)
+    assert result is not None, f"{request.method} {path} is not an operation of {document}"
+    operation, problem = result
+    assert problem is None, f"specs/{document}.yaml, {operation}: {problem}"

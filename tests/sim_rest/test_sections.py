@@ -10,7 +10,14 @@ from vreconnect_sim.clock import FakeClock
 from vreconnect_sim.scenario import Scenario, ScenarioError
 from vreconnect_sim.vcenter.rules import prefix_of_mask
 
-from .support import REDEPLOY_EXAMPLE, VCENTER, VR, basic
+from .support import (
+    PAIRING_BROKEN,
+    REDEPLOY_EXAMPLE,
+    VCENTER,
+    VR,
+    basic,
+    check_documented,
+)
 
 
 @pytest.mark.parametrize(
@@ -105,21 +112,112 @@ async def test_vr_unrouted_paths_and_methods() -> None:
         wrong = await vr.put("/session")
         assert wrong.status_code == 405 and wrong.headers["allow"] == "DELETE, POST"
         assert wrong.json()["error_code"] == "METHOD_NOT_ALLOWED"
-        # login documents only 200/401: an oversize login body is refused with 401.
-        too_big = await vr.post("/session", content=b"x" * (2 * 1024 * 1024))
-        assert too_big.status_code == 401 and too_big.content == b""
+
+
+TOO_BIG = b"x" * (2 * 1024 * 1024)
+ADMIN_BASIC = {"Authorization": "Basic " + basic("administrator@vsphere.local", "VMware1!")}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/com/vmware/cis/session"),  # with valid Basic credentials
+        ("POST", "/vcenter/vcha/cluster/passive?vmw-task=true&action=redeploy"),
+        ("POST", "/vcenter/vcha/cluster?action=get"),
+        ("GET", "/cis/tasks/no-such-task"),
+        ("DELETE", "/com/vmware/cis/session"),
+    ],
+)
+async def test_vcenter_oversize_body_is_invalid_argument(method: str, path: str) -> None:
+    # Not 401 (the credentials are fine) nor 500: the request is bad, so 400 invalid_argument.
+    app = create_app(clock=FakeClock())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=VCENTER) as rest:
-        too_big = await rest.post("/com/vmware/cis/session", content=b"x" * (2 * 1024 * 1024))
-        assert too_big.status_code == 401
-        assert too_big.json()["type"] == "com.vmware.vapi.std.errors.unauthenticated"
+        answer = await rest.request(method, path, headers=ADMIN_BASIC, content=TOO_BIG)
+    assert answer.status_code == 400, answer.text
+    error = answer.json()
+    assert error["type"] == "com.vmware.vapi.std.errors.invalid_argument"
+    assert error["value"]["messages"][0]["id"] == "vapi.message.request.too_large"
+    check_documented("vcenter", "/rest", answer)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/session"),  # with valid Basic credentials
+        ("GET", "/pairings"),
+        (
+            "POST",
+            f"/pairings/{PAIRING_BROKEN}/actions/reconnect",
+        ),
+        ("GET", f"/pairings/{PAIRING_BROKEN}"),
+        ("DELETE", "/session"),
+        ("GET", "/tasks/no-such-task"),
+    ],
+)
+async def test_vr_oversize_body_is_bad_request(method: str, path: str) -> None:
+    app = create_app(clock=FakeClock())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=VR) as vr:
+        answer = await vr.request(method, path, headers=ADMIN_BASIC, content=TOO_BIG)
+    assert answer.status_code == 400, answer.text
+    error = answer.json()
+    assert error["error_code"] == "INVALID_ARGUMENT" and "exceeds" in error["message"]
+    check_documented("vr", "/api/rest/vr/v2", answer)
+
+
+@pytest.mark.parametrize(
+    ("base", "path", "status"),
+    [
+        ("http://sim", "/rest", 404),
+        ("http://sim", "/rest/", 404),
+        ("http://sim", "/rest/vcenter/vcha/cluster/", 404),
+        ("http://sim", "/api/rest/vr/v2", 404),
+        ("http://sim", "/api/rest/vr/v2/pairings/", 404),
+    ],
+)
+async def test_paths_are_not_redirected_to_another_spelling(
+    base: str, path: str, status: int
+) -> None:
+    app = create_app(clock=FakeClock(), validate_responses=True)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base) as c:
+        answer = await c.get(path)
+    assert answer.status_code == status and "location" not in answer.headers
+    if path.startswith("/rest"):
+        assert answer.json()["type"] == "com.vmware.vapi.std.errors.not_found"
+    else:
+        assert answer.content == b""  # VR: a 404 has no body
+
+
+@pytest.mark.parametrize(
+    ("base", "method", "path", "allow"),
+    [
+        (VCENTER, "PUT", "/com/vmware/cis/session", "DELETE, POST"),
+        (VCENTER, "DELETE", "/vcenter/vcha/cluster", "POST"),
+        (VR, "PUT", "/pairings", "GET"),
+        (VR, "GET", f"/pairings/{PAIRING_BROKEN}/actions/reconnect", "POST"),
+    ],
+)
+async def test_wrong_method_is_405_with_allow_in_the_surface_shape(
+    base: str, method: str, path: str, allow: str
+) -> None:
+    app = create_app(clock=FakeClock(), validate_responses=True)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base) as c:
+        answer = await c.request(method, path)
+    assert answer.status_code == 405 and answer.headers["allow"] == allow
+    if base == VCENTER:
+        assert answer.json()["type"].startswith("com.vmware.vapi.std.errors.")
+    else:
+        assert answer.json()["error_code"] == "METHOD_NOT_ALLOWED"
 
 
 def test_the_spec_example_matches_the_default_scenario() -> None:
-    # The request example of specs/vcenter.yaml is what the tests use as their valid body.
+    # A request example of specs/vcenter.yaml is what the tests use as their valid body.
     import yaml
 
     from .support import ROOT
 
     spec = yaml.safe_load((ROOT / "specs" / "vcenter.yaml").read_text(encoding="utf-8"))
     post = spec["paths"]["/vcenter/vcha/cluster/passive"]["post"]
-    assert post["requestBody"]["content"]["application/json"]["example"] == REDEPLOY_EXAMPLE
+    content = post["requestBody"]["content"]["application/json"]
+    examples = [content["example"]] if "example" in content else []
+    examples += [e["value"] for e in (content.get("examples") or {}).values()]
+    assert REDEPLOY_EXAMPLE in examples

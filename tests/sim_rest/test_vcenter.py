@@ -37,7 +37,10 @@ from vreconnect_sim.injection import FaultRule
 from vreconnect_sim.state import SimulatorState
 from vreconnect_sim.tasks import TaskSettings
 
+from ..sim_core.targets import both_transports
 from .support import ADMIN, MGMT_SHA1, MGMT_SHA256, PASSWORD, basic, redeploy_body
+
+pytestmark = both_transports  # in-process and over a real TLS socket
 
 Login = Callable[..., Awaitable[AuthenticatedClient]]
 MakeClient = Callable[..., AuthenticatedClient]

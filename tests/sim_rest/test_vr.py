@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +32,7 @@ from vreconnect_sim.state import SimulatorState
 from vreconnect_sim.tasks import TaskSettings
 from vreconnect_sim.tls import generate_self_signed
 
+from ..sim_core.targets import both_transports
 from .support import (
     ADMIN,
     PAIRING_BROKEN,
@@ -42,6 +44,8 @@ from .support import (
     basic,
     pairing_body,
 )
+
+pytestmark = both_transports  # in-process and over a real TLS socket
 
 Login = Callable[..., Awaitable[AuthenticatedClient]]
 MakeClient = Callable[..., AuthenticatedClient]
@@ -236,9 +240,11 @@ async def test_rotated_password_succeeds_with_the_new_password(vr_login: Login) 
     assert set(statuses(await pairing(client, PAIRING_ROTATED)).values()) == {"OK"}
 
 
-async def test_a_certificate_is_checked_against_the_remote_psc(vr_login: Login) -> None:
+async def test_a_certificate_is_checked_against_the_remote_psc(
+    vr_login: Login, tmp_path: Path
+) -> None:
     client = await vr_login()
-    other = generate_self_signed(["psc.example.com"]).cert_pem
+    other = generate_self_signed(["psc.example.com"], tmp_path).cert_pem
     response = await reconnect(
         client, PAIRING_BROKEN, pairing_body(PAIRING_BROKEN, certificate=other)
     )

@@ -1,82 +1,85 @@
-"""Fixtures for the vim25 / sms surface tests: an in-process app and generated clients."""
+"""Fixtures for the vim25 / sms surface tests: a simulator target and generated clients.
+
+Every test gets a fresh in-process app (default scenario, zero task durations, FakeClock)
+validating its responses; tests marked ``both_transports`` (the operation modules) also run
+against one real uvicorn server per module over verified TLS (see ``tests/sim_core/targets``).
+"""
+
+# ruff: noqa: F811
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
 from vreconnect_generated.clients.sms import AuthenticatedClient as SmsClient
 from vreconnect_generated.clients.vim25 import AuthenticatedClient, Client
 from vreconnect_generated.clients.vim25.api.session_manager import login
 from vreconnect_generated.clients.vim25.models import LoginRequestType
-from vreconnect_sim.app import create_app, get_state
-from vreconnect_sim.clock import FakeClock
-from vreconnect_sim.scenario import Scenario
-from vreconnect_sim.state import SimulatorState
 
-from .helpers import ADMIN, BASE, PASSWORD, SESSION_HEADER, SMS_BASE, httpx_args
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """The FakeClock driving the app."""
-    return FakeClock()
-
-
-@pytest.fixture(scope="session")
-def default_scenario() -> Scenario:
-    """The embedded default scenario, parsed once (YAML parsing dominates app creation)."""
-    return Scenario.default()
+# The shared fixtures are imported to register them here; parameters of the fixtures below
+# then carry the same names, which is how pytest wires fixtures (hence F401/F811).
+from ..sim_core.targets import (  # noqa: F401
+    Hook,
+    Target,
+    app,
+    clients,
+    clock,
+    default_scenario,
+    sim,
+    target,
+    tls_simulator,
+    transport,
+)
+from .helpers import ADMIN, PASSWORD, RELEASE, SESSION_HEADER, response_hook
 
 
 @pytest.fixture
-def app(clock: FakeClock, default_scenario: Scenario) -> Iterator[Starlette]:
-    """A fresh simulator (default scenario, zero task durations) validating its responses.
-
-    The shared middleware checks every response against the OpenAPI documents; the test
-    fails if it recorded a violation.
-    """
-    app = create_app(default_scenario, clock=clock, seed=1, validate_responses=True)
-    yield app
-    assert get_state(app).spec_violations == []
+def target_hooks() -> Sequence[Hook]:
+    """Every VI/JSON answer is also checked by :func:`.helpers.response_hook`."""
+    return [response_hook]
 
 
 @pytest.fixture
-def sim(app: Starlette) -> SimulatorState:
-    """The app's live state."""
-    return get_state(app)
+def vim25_base(target: Target) -> str:
+    """Base URL of the vim25 surface."""
+    return f"{target.origin}/sdk/vim25/{RELEASE}"
 
 
 @pytest.fixture
-def anon(app: Starlette) -> Client:
+def anon(target: Target, vim25_base: str, clients: list[Any]) -> Client:
     """A generated vim25 client without a session."""
-    return Client(base_url=BASE, httpx_args=httpx_args(app))
+    client = Client(base_url=vim25_base, **target.client_kwargs())
+    clients.append(client)
+    return client
 
 
 LoginFn = Callable[..., Awaitable[AuthenticatedClient]]
 
 
 @pytest.fixture
-def login_as(app: Starlette) -> LoginFn:
+def login_as(target: Target, vim25_base: str, clients: list[Any]) -> LoginFn:
     """``await login_as(user)`` -> a generated vim25 client holding that user's session."""
 
     async def do(user: str = ADMIN, password: str = PASSWORD) -> AuthenticatedClient:
-        anon = Client(base_url=BASE, httpx_args=httpx_args(app))
+        anon = Client(base_url=vim25_base, **target.client_kwargs())
+        clients.append(anon)
         resp = await login.asyncio_detailed(
             "SessionManager", client=anon, body=LoginRequestType(user_name=user, password=password)
         )
         assert resp.status_code == 200, resp.content
-        token = resp.headers[SESSION_HEADER]
-        return AuthenticatedClient(
-            base_url=BASE,
-            token=token,
+        client = AuthenticatedClient(
+            base_url=vim25_base,
+            token=resp.headers[SESSION_HEADER],
             prefix="",
             auth_header_name=SESSION_HEADER,
-            httpx_args=httpx_args(app),
+            **target.client_kwargs(),
         )
+        clients.append(client)
+        return client
 
     return do
 
@@ -88,31 +91,36 @@ async def vim(login_as: LoginFn) -> AuthenticatedClient:
 
 
 @pytest.fixture
-def sms_for(app: Starlette) -> Callable[[AuthenticatedClient], SmsClient]:
+def sms_for(
+    target: Target, vim25_base: str, clients: list[Any]
+) -> Callable[[AuthenticatedClient], SmsClient]:
     """The generated sms client sharing a vim25 client's session (sms uses vim25 sessions)."""
 
     def make(vim_client: AuthenticatedClient) -> SmsClient:
-        return SmsClient(
-            base_url=SMS_BASE,
+        client = SmsClient(
+            base_url=f"{vim25_base}/sms",
             token=vim_client.token,
             prefix="",
             auth_header_name=SESSION_HEADER,
-            httpx_args=httpx_args(app),
+            **target.client_kwargs(),
         )
+        clients.append(client)
+        return client
 
     return make
 
 
 @pytest.fixture
-async def raw(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+async def raw(target: Target) -> AsyncIterator[httpx.AsyncClient]:
     """A plain httpx client (for bodies the generated client cannot send), still validated."""
-    async with httpx.AsyncClient(base_url="http://sim", **httpx_args(app)) as client:
+    async with httpx.AsyncClient(base_url=target.origin, **target.httpx_kwargs()) as client:
         yield client
 
 
 @pytest.fixture
-async def control(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+async def control(target: Target) -> AsyncIterator[httpx.AsyncClient]:
     """The control API (``/_sim``)."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sim/_sim") as client:
+    kwargs = target.httpx_kwargs()
+    kwargs.pop("event_hooks")  # the hook checks VI/JSON answers only
+    async with httpx.AsyncClient(base_url=f"{target.origin}/_sim", **kwargs) as client:
         yield client

@@ -1,8 +1,9 @@
 """Malformed, mistyped, incomplete and oversize requests; unknown releases, paths and methods.
 
-VI/JSON answers all of them with HTTP 500 and a MethodFault body (InvalidRequest when the
-request cannot be parsed or routed, InvalidArgument naming the property when it parses but
-does not match the method's parameters), except an unknown release: 404 + InvalidRequest.
+VI/JSON answers all of them with HTTP 500 and a MethodFault body: InvalidRequest when the
+request cannot be parsed or routed (an unknown release included: specs/vim25.yaml lists it for
+"an unknown method or release"), InvalidArgument naming the property when it parses but does
+not match the method's parameters. Methods without parameters take no body, or ``{}``.
 """
 
 from __future__ import annotations
@@ -39,7 +40,20 @@ def headers(vim: AuthenticatedClient) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "content",
-    [b"{", b"not json", b'{"cnxSpec": }', b"\xff\xfe\x00", b"[]", b'"text"', b"null", b"", b"   "],
+    [
+        b"{",
+        b"not json",
+        b'{"cnxSpec": }',
+        b"\xff\xfe\x00",
+        b"[]",
+        b'"text"',
+        b"null",
+        b"",
+        b" \t\r\n",
+        # Not JSON whitespace, though bytes.strip() would remove them: not an empty body.
+        b"\x0b",
+        b"\x0c",
+    ],
 )
 async def test_unparsable_body_is_invalid_request(
     raw: httpx.AsyncClient, headers: dict[str, str], content: bytes
@@ -55,7 +69,7 @@ async def test_unparsable_body_is_invalid_request(
         ({"cnxSpec": {"_typeName": "HostConnectSpec", "force": "yes"}}, "cnxSpec.force"),
         ({"cnxSpec": {"_typeName": "HostConnectSpec", "hostName": ""}}, "cnxSpec.hostName"),
         (
-            {"cnxSpec": {"_typeName": "HostConnectSpec", "lockdownMode": "open"}},
+            {"cnxSpec": {"_typeName": "HostConnectSpec", "lockdownMode": 1}},
             "cnxSpec.lockdownMode",
         ),
         ({"cnxSpec": {"hostName": "esx.example.com"}}, "cnxSpec._typeName"),
@@ -124,7 +138,7 @@ async def test_oversize_body(raw: httpx.AsyncClient, headers: dict[str, str]) ->
 async def test_unknown_release(raw: httpx.AsyncClient, headers: dict[str, str], path: str) -> None:
     method = "GET" if path.endswith(("content", "info", "/y")) else "POST"
     resp = await raw.request(method, path, headers=headers, content=b"{}")
-    body = fault(resp, "InvalidRequest", status=404)
+    body = fault(resp, "InvalidRequest")
     message = body["faultMessage"][0]["message"]
     assert "8.0.1.0, 8.0.2.0, 8.0.3.0, 9.0.0.0" in message
 
@@ -155,13 +169,44 @@ async def test_unknown_method_or_path_is_invalid_request(
     fault(resp, "InvalidRequest")
 
 
-async def test_bodies_of_parameterless_methods_are_ignored(
-    raw: httpx.AsyncClient, headers: dict[str, str]
+PARAMETERLESS = [
+    ("POST", "/HostSystem/host-203/ReconfigureHostForDAS_Task"),
+    ("POST", "/HostSystem/host-101/DisconnectHost_Task"),
+    ("POST", "/sms/VasaProvider/vasa-2/VasaProviderReconnect_Task"),
+    ("POST", "/sms/VasaProvider/vasa-2/QueryProviderInfo"),
+    ("POST", "/SessionManager/SessionManager/Logout"),
+    ("GET", "/HostSystem/host-102/runtime"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), PARAMETERLESS)
+@pytest.mark.parametrize("content", [b"{bad", b"[]", b"\x0b", b'{"host": "host-1"}'])
+async def test_parameterless_methods_refuse_a_body_before_doing_anything(
+    raw: httpx.AsyncClient,
+    headers: dict[str, str],
+    control: httpx.AsyncClient,
+    method: str,
+    path: str,
+    content: bytes,
 ) -> None:
-    # ReconfigureHostForDAS_Task takes no parameters: whatever is sent is not read.
+    resp = await raw.request(
+        method, f"/sdk/vim25/{RELEASE}{path}", content=content, headers=headers
+    )
+    fault(resp, "InvalidRequest")
+    # Nothing was done: no task started, the session still works.
+    assert (await control.get("/tasks")).json()["total"] == 0
+    still = await raw.get(f"/sdk/vim25/{RELEASE}/HostSystem/host-102/runtime", headers=headers)
+    assert still.status_code == 200
+
+
+@pytest.mark.parametrize("content", [b"", b" \r\n", b"{}", b" {} "])
+async def test_parameterless_methods_accept_no_body_or_an_empty_object(
+    raw: httpx.AsyncClient, headers: dict[str, str], content: bytes
+) -> None:
     resp = await raw.post(
         f"/sdk/vim25/{RELEASE}/HostSystem/host-203/ReconfigureHostForDAS_Task",
-        content=b"{",
+        content=content,
         headers=headers,
     )
-    assert resp.status_code == 200
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["type"] == "Task"

@@ -15,7 +15,10 @@ from vreconnect_generated.clients.vim25.api.host_system import (
 from vreconnect_generated.clients.vim25.models import DasConfigFault, HostRuntimeInfo, NotSupported
 from vreconnect_sim.vim25.section import DAS_FAULT_REASONS
 
+from ..sim_core.targets import both_transports
 from .helpers import assert_fault, reconnect, run_task, task_fault
+
+pytestmark = both_transports  # in-process and over a real TLS socket
 
 
 async def reconfigure(client: AuthenticatedClient, moid: str) -> Any:

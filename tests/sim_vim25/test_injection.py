@@ -6,16 +6,33 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from vreconnect_generated.clients.sms import AuthenticatedClient as SmsClient
 from vreconnect_generated.clients.sms.api.sms_task import query_sms_task_info
 from vreconnect_generated.clients.sms.api.vasa_provider import vasa_provider_reconnect_task
-from vreconnect_generated.clients.vim25 import AuthenticatedClient
+from vreconnect_generated.clients.vim25 import AuthenticatedClient, Client
 from vreconnect_generated.clients.vim25.api.host_system import get_host_system_runtime
+from vreconnect_generated.clients.vim25.api.session_manager import login
 from vreconnect_generated.clients.vim25.api.task import get_task_info
-from vreconnect_generated.clients.vim25.models import HostRuntimeInfo, SSLVerifyFault
+from vreconnect_generated.clients.vim25.models import (
+    HostRuntimeInfo,
+    LoginRequestType,
+    SSLVerifyFault,
+)
 
-from .helpers import assert_fault, body_of, connect_spec, reconnect, run_task, task_fault
+from .helpers import (
+    ADMIN,
+    BASE,
+    PASSWORD,
+    SESSION_HEADER,
+    assert_fault,
+    body_of,
+    connect_spec,
+    reconnect,
+    run_task,
+    task_fault,
+)
 
 
 async def add_rule(control: httpx.AsyncClient, **rule: object) -> None:
@@ -133,3 +150,32 @@ async def test_drop_rule(vim: AuthenticatedClient, control: httpx.AsyncClient) -
     assert_fault(
         await get_task_info.asyncio_detailed("task-1", client=vim), "ManagedObjectNotFound"
     )
+
+
+async def test_a_status_rule_reaches_the_client_as_is_under_the_plugin(
+    vreconnect_sim_app: Starlette,
+) -> None:
+    """A proxy's 503 + Retry-After in front of vCenter: out of the vim25 contract on purpose,
+    so the plugin's response validation (on by default) lets it through and fails nothing."""
+    transport = httpx.ASGITransport(app=vreconnect_sim_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sim/_sim") as control:
+        rule = {"operation": "ReconnectHost_Task", "status": 503, "retry_after": 7, "count": 1}
+        await add_rule(control, **rule)
+        anon = Client(base_url=BASE, httpx_args={"transport": transport})
+        login_resp = await login.asyncio_detailed(
+            "SessionManager",
+            client=anon,
+            body=LoginRequestType(user_name=ADMIN, password=PASSWORD),
+        )
+        vim = AuthenticatedClient(
+            base_url=BASE,
+            token=login_resp.headers[SESSION_HEADER],
+            prefix="",
+            auth_header_name=SESSION_HEADER,
+            httpx_args={"transport": transport},
+        )
+        refused = await reconnect(vim, "host-102")
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "7"
+        assert refused.content == b""
+        assert (await run_task(vim, await reconnect(vim, "host-102")))["state"] == "success"
+        assert (await control.get("/violations")).json()["total"] == 0

@@ -20,8 +20,11 @@ from vreconnect_generated.clients.vim25.models import (
 )
 from vreconnect_sim.tls import format_thumbprint
 
+from ..sim_core.targets import both_transports
 from .conftest import LoginFn
 from .helpers import assert_fault, connect_spec, reconnect, run_task, task_fault
+
+pytestmark = both_transports  # in-process and over a real TLS socket
 
 
 async def runtime(client: AuthenticatedClient, moid: str) -> HostRuntimeInfo:

@@ -37,6 +37,7 @@ from vreconnect_sim.auth import UserSpec
 from vreconnect_sim.clock import FakeClock
 from vreconnect_sim.scenario import Scenario
 
+from ..sim_core.targets import Target, both_transports
 from .conftest import LoginFn
 from .helpers import ADMIN, BASE, CHECKER, PASSWORD, SESSION_HEADER, assert_fault, httpx_args
 
@@ -104,6 +105,7 @@ async def test_login_failures(anon: Client) -> None:
     assert fault["faultMessage"][0]["key"] == "vim.fault.InvalidLogin"
 
 
+@both_transports
 @pytest.mark.parametrize("operation", sorted(VIM_CALLS))
 async def test_no_session_is_not_authenticated(anon: Client, operation: str) -> None:
     resp = await VIM_CALLS[operation](anon)
@@ -111,18 +113,23 @@ async def test_no_session_is_not_authenticated(anon: Client, operation: str) -> 
     assert_fault(resp, "NotAuthenticated")
 
 
+@both_transports
 @pytest.mark.parametrize("operation", sorted(VIM_CALLS))
-async def test_unknown_token_is_not_authenticated(app: Any, operation: str) -> None:
+async def test_unknown_token_is_not_authenticated(
+    target: Target, vim25_base: str, clients: list[Any], operation: str
+) -> None:
     client = AuthenticatedClient(
-        base_url=BASE,
+        base_url=vim25_base,
         token="0" * 40,
         prefix="",
         auth_header_name=SESSION_HEADER,
-        httpx_args=httpx_args(app),
+        **target.client_kwargs(),
     )
+    clients.append(client)
     assert_fault(await VIM_CALLS[operation](client), "NotAuthenticated")
 
 
+@both_transports
 async def test_expired_session(vim: AuthenticatedClient, clock: FakeClock) -> None:
     ok = await get_host_system_runtime.asyncio_detailed("host-101", client=vim)
     assert ok.status_code == 200
@@ -136,6 +143,7 @@ async def test_expired_session(vim: AuthenticatedClient, clock: FakeClock) -> No
     )
 
 
+@both_transports
 async def test_logout_invalidates(
     vim: AuthenticatedClient, sms_for: Callable[[AuthenticatedClient], SmsClient]
 ) -> None:
@@ -151,21 +159,25 @@ async def test_logout_invalidates(
     )
 
 
+@both_transports
 async def test_sms_shares_vim25_sessions(
     anon: Client,
     vim: AuthenticatedClient,
     sms_for: Callable[[AuthenticatedClient], SmsClient],
-    app: Any,
+    target: Target,
+    vim25_base: str,
+    clients: list[Any],
 ) -> None:
     sms = sms_for(vim)
     assert (await query_provider_info.asyncio_detailed("vasa-1", client=sms)).status_code == 200
     nobody = SmsClient(
-        base_url=BASE + "/sms",
+        base_url=vim25_base + "/sms",
         token="f" * 40,
         prefix="",
         auth_header_name=SESSION_HEADER,
-        httpx_args=httpx_args(app),
+        **target.client_kwargs(),
     )
+    clients.append(nobody)
     for call in (
         vasa_provider_reconnect_task.asyncio_detailed("vasa-1", client=nobody),
         query_provider_info.asyncio_detailed("vasa-1", client=nobody),
@@ -174,6 +186,7 @@ async def test_sms_shares_vim25_sessions(
         assert_fault(await call, "NotAuthenticated")
 
 
+@both_transports
 @pytest.mark.parametrize(
     ("user", "operation", "privilege"),
     [

@@ -27,8 +27,11 @@ from vreconnect_generated.clients.vim25 import AuthenticatedClient
 from vreconnect_generated.clients.vim25.api.task import get_task_info
 from vreconnect_sim.clock import FakeClock
 
+from ..sim_core.targets import both_transports
 from .conftest import LoginFn
 from .helpers import assert_fault, body_of
+
+pytestmark = both_transports  # in-process and over a real TLS socket
 
 SmsFor = Callable[[AuthenticatedClient], SmsClient]
 

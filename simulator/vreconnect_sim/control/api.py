@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..injection import FaultRule
-from ..scenario import Scenario, ScenarioError
+from ..jsonbody import is_blank
+from ..rulecheck import rule_problem
+from ..scenario import MAX_FLEET_SIZE, Scenario, ScenarioError
 from ..state import SimulatorState
 from ..tasks import SimTask, TaskSettings
 from .models import (
@@ -64,14 +68,35 @@ def _json(model: BaseModel, status: int = 200) -> JSONResponse:
     return JSONResponse(model.model_dump(mode="json"), status_code=status)
 
 
+class _NotJson(ValueError):
+    """A number JSON can write but a double cannot hold, or a non-JSON constant."""
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJson(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not JSON")
+
+
 async def _json_body(request: Request) -> Any:
+    """The JSON body; 400 if it is absent or not JSON (``NaN``, ``Infinity`` and numbers a
+    double cannot hold, like ``1e400``, included: answers echo bodies back as JSON)."""
     raw = await request.body()
-    if not raw.strip():
+    if is_blank(raw):
         raise ControlError(400, "bad_request", "request body is empty")
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(raw, parse_float=_finite, parse_constant=_no_constant)
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, _NotJson, a huge integer
         raise ControlError(400, "bad_request", f"body is not valid JSON: {exc}") from exc
+    except RecursionError:
+        raise ControlError(
+            400, "bad_request", "body is not valid JSON: nested too deeply"
+        ) from None
 
 
 def _validate(model: type[_M], data: Any) -> _M:
@@ -88,7 +113,16 @@ def _validate(model: type[_M], data: Any) -> _M:
         raise ControlError(422, "validation_error", message, detail) from exc
 
 
-def _int_query(request: Request, name: str, default: int | None, lo: int, hi: int) -> int | None:
+def _int_query(
+    request: Request,
+    name: str,
+    default: int | None,
+    lo: int,
+    hi: int,
+    *,
+    limit: str | None = None,
+) -> int | None:
+    """An integer query parameter within ``lo..hi`` (``limit`` says what ``hi`` is)."""
     raw = request.query_params.get(name)
     if raw is None:
         return default
@@ -99,7 +133,10 @@ def _int_query(request: Request, name: str, default: int | None, lo: int, hi: in
             400, "bad_request", f"query parameter {name} must be an integer"
         ) from None
     if not lo <= value <= hi:
-        raise ControlError(400, "bad_request", f"query parameter {name} must be in {lo}..{hi}")
+        why = f" ({hi} is {limit})" if limit else ""
+        raise ControlError(
+            400, "bad_request", f"query parameter {name} must be in {lo}..{hi}{why}, got {value}"
+        )
     return value
 
 
@@ -107,8 +144,8 @@ def _is_null_document(text: str) -> bool:
     """True if ``text`` is YAML (or JSON) whose whole content is null."""
     try:
         return yaml.safe_load(text) is None
-    except yaml.YAMLError:
-        return False  # Scenario.from_yaml reports the syntax error with its position
+    except (yaml.YAMLError, RecursionError):
+        return False  # Scenario.from_yaml reports the error (with its position)
 
 
 def _str_query(request: Request, name: str) -> str | None:
@@ -175,9 +212,9 @@ def routes(sim: SimulatorState) -> list[BaseRoute]:
         return _json(body)
 
     async def reset(request: Request) -> Response:
-        """Back to the loaded scenario."""
+        """Back to the loaded scenario (rebuilt in a worker thread: see post_scenario)."""
+        await run_in_threadpool(sim.reset)
         with sim.lock:
-            sim.reset()
             return _json(ResetResult(generation=sim.generation))
 
     async def get_scenario(request: Request) -> Response:
@@ -186,9 +223,15 @@ def routes(sim: SimulatorState) -> list[BaseRoute]:
             return JSONResponse(sim.scenario.to_dict())
 
     async def post_scenario(request: Request) -> Response:
-        """Load a scenario from a YAML or JSON body."""
+        """Load a scenario from a YAML or JSON body, sized by ``?hosts=N`` if given.
+
+        Without ``?hosts`` the scenario's own size applies (``settings.hosts``, else its own
+        objects): an earlier load's ``?hosts`` does not stick. Parsing and building run in a
+        worker thread, so a large fleet does not stall the other requests; the new state is
+        swapped in at once when it is complete (``SimulatorState.load``).
+        """
         raw = await request.body()
-        if not raw.strip():
+        if is_blank(raw):
             # specs/control.yaml: the request body is required.
             raise ControlError(400, "invalid_scenario", "scenario body is empty")
         try:
@@ -196,20 +239,23 @@ def routes(sim: SimulatorState) -> list[BaseRoute]:
         except UnicodeDecodeError:
             raise ControlError(400, "invalid_scenario", "scenario body is not UTF-8") from None
         name = _str_query(request, "name") or "scenario"
-        if _is_null_document(text):
+        hosts = _int_query(request, "hosts", None, 0, MAX_FLEET_SIZE, limit="the fleet limit")
+        if await run_in_threadpool(_is_null_document, text):
             # A bare `null` parses to nothing; the document's body is an object (JSON) or a
             # YAML mapping, never null.
             raise ControlError(400, "invalid_scenario", f"{name}: the top level must be a mapping")
-        try:
+
+        def load() -> Scenario:
             scenario = Scenario.from_yaml(text, source=name)
+            sim.load(scenario, hosts)
+            return scenario
+
+        try:
+            scenario = await run_in_threadpool(load)
         except ScenarioError as err:
             detail = [{"path": p, "message": m} for p, m in err.problems]
             raise ControlError(400, "invalid_scenario", str(err), detail) from err
-        hosts = _int_query(request, "hosts", None, 0, 1_000_000)
         with sim.lock:
-            if hosts is not None:
-                sim.hosts_override = hosts
-            sim.load(scenario)
             return _json(
                 ScenarioLoaded(
                     scenario=scenario.source,
@@ -333,6 +379,9 @@ def routes(sim: SimulatorState) -> list[BaseRoute]:
     async def add_fault(request: Request) -> Response:
         """Add a fault rule."""
         rule = _validate(FaultRule, await _json_body(request))
+        problem = rule_problem(rule, sim.surfaces.values())
+        if problem is not None:
+            raise ControlError(422, "validation_error", problem)
         try:
             status = sim.injector.add(rule)
         except ValueError as exc:

@@ -8,7 +8,7 @@ error renderer are shared with :mod:`vreconnect_sim.vim25`. State: :mod:`.state`
 from __future__ import annotations
 
 from ..registry import ObjectHooks, SurfaceSpec, register_surface
-from ..vim25.faults import render_error, render_task_fault
+from ..vim25.faults import fault_vocabulary, render_error, render_task_fault
 from .handlers import routes
 from .state import SmsSection, build_state, get_object, list_objects, patch_object
 
@@ -24,6 +24,7 @@ SPEC = SurfaceSpec(
     render_task_fault=render_task_fault,
     session_store="vim25",
     objects=ObjectHooks(list=list_objects, get=get_object, patch=patch_object),
+    knows_fault=fault_vocabulary("sms"),
 )
 
 register_surface(SPEC)

@@ -7,6 +7,8 @@
   certificate; carries the PEM), or succeeds and brings the provider ``online``.
 * ``QuerySmsTaskInfo`` / ``QueryProviderInfo`` need a session only (the page and protocols.md
   declare no privilege).
+* None of them takes parameters: a body other than nothing or ``{}`` is an InvalidRequest
+  (not JSON, not an object) or InvalidArgument (a member), answered before anything is done.
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ from ..clock import iso8601
 from ..registry import SurfaceContext
 from ..tasks import SimTask, TaskFailed
 from ..vim25.faults import VimFault, fault, managed_object_not_found, moref
-from ..vim25.vijson import Dispatcher, caller, endpoint, require_privilege
+from ..vim25.vijson import (
+    Dispatcher,
+    caller,
+    endpoint,
+    require_no_parameters,
+    require_privilege,
+)
 from .state import Provider, SmsState
 
 __all__ = ["provider_info_body", "reconnect_outcome", "routes", "sms_task_info_body"]
@@ -131,6 +139,7 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
     async def reconnect(request: Request) -> Response:
         """POST /VasaProvider/{moId}/VasaProviderReconnect_Task (no request body)."""
         moid, obj, session = caller(ctx, request, "VasaProvider")
+        await require_no_parameters(request)
         with ctx.lock:
             provider = provider_or_fault(moid)
             require_privilege(session, PRIV_STORAGE_VIEWS_CONFIGURE, obj)
@@ -155,6 +164,7 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
     async def query_task(request: Request) -> Response:
         """POST /SmsTask/{moId}/QuerySmsTaskInfo."""
         moid = caller(ctx, request, "SmsTask").moid
+        await require_no_parameters(request)
         task = ctx.tasks.get(moid)
         if task is None or task.surface != SURFACE:
             raise VimFault(managed_object_not_found("SmsTask", moid))
@@ -163,6 +173,7 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
     async def query_provider(request: Request) -> Response:
         """POST /VasaProvider/{moId}/QueryProviderInfo."""
         moid = caller(ctx, request, "VasaProvider").moid
+        await require_no_parameters(request)
         with ctx.lock:
             body = provider_info_body(provider_or_fault(moid))
         return JSONResponse(body)

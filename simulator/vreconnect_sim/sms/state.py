@@ -36,6 +36,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..clock import Clock, iso8601
+from ..jsonbody import validate_json_strict
 from ..registry import BuildContext
 from ..scenario import format_loc
 from ..vim25.certs import make_certificate
@@ -214,9 +215,12 @@ def get_object(state: SmsState | None, oid: str) -> dict[str, Any] | None:
 
 
 class ProviderPatch(BaseModel):
-    """Changes accepted by ``PATCH /_sim/objects/sms/<moId>``."""
+    """Changes accepted by ``PATCH /_sim/objects/sms/<moId>``.
 
-    model_config = ConfigDict(extra="forbid")
+    Validated with JSON's own types, like every control API body: ``"443"`` is not a port.
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str | None = Field(default=None, min_length=1)
     description: str | None = None
@@ -225,7 +229,10 @@ class ProviderPatch(BaseModel):
     reachable: bool | None = None
     certificate_corrupted: bool | None = None
     certificate_expires_in_days: float | None = Field(
-        default=None, description="Relative to now (the simulator clock)."
+        default=None,
+        ge=-36_500,
+        le=36_500,
+        description="Relative to now (the simulator clock); within a hundred years.",
     )
     certificate_expiry: AwareDatetime | None = None
 
@@ -235,7 +242,7 @@ def patch_object(state: SmsState | None, oid: str, changes: dict[str, Any]) -> d
     if state is None or (p := state.providers.get(oid)) is None:
         raise KeyError(oid)
     try:
-        patch = ProviderPatch.model_validate(changes)
+        patch = validate_json_strict(ProviderPatch, changes)
     except ValidationError as exc:
         raise ValueError(
             "; ".join(f"{format_loc(tuple(e['loc']))}: {e['msg']}" for e in exc.errors())

@@ -10,7 +10,7 @@ behaviour, ``state`` for the scenario section, ``errors`` for the vAPI error sha
 from __future__ import annotations
 
 from ..registry import SurfaceSpec, register_surface
-from .errors import MOUNT, render_error, render_task_fault
+from .errors import MOUNT, knows_fault, render_error, render_task_fault
 from .handlers import routes
 from .state import VcenterSection, build_state, object_hooks
 
@@ -26,6 +26,7 @@ SPEC = SurfaceSpec(
     render_task_fault=render_task_fault,
     session_store="rest",
     objects=object_hooks(),
+    knows_fault=knows_fault,
 )
 
 register_surface(SPEC)

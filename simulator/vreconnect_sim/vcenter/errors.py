@@ -6,11 +6,13 @@ defines it. Handlers raise :class:`VapiError`; :func:`render_error` turns the sh
 :class:`~vreconnect_sim.registry.SimError` into the same shape; :func:`render_task_fault` builds a
 ``TaskInfo.error`` for a task that fails.
 
-Status choice for generic errors (bad body, body too large): the spec documents no 413, so a
-request the simulator refuses is answered with the first status the *operation* documents
-(read from ``specs/vcenter.yaml``, see :class:`~vreconnect_sim.rest.DocumentedOperations`) among
-400 invalid_argument, 500 error, 401 unauthenticated, so that every answer to a documented
-operation stays inside its contract.
+A request the simulator refuses before its operation looks at it (a body over
+``settings.max_body_bytes``, a malformed ``Content-Length``) is ``400 invalid_argument``, as
+vAPI answers a request it cannot read; a 405 names the path's methods in ``Allow`` (read from
+``specs/vcenter.yaml``, see :class:`~vreconnect_sim.rest.DocumentedOperations`).
+
+Fault rules name a standard error in any spelling :func:`fault_name` accepts; any other name
+is refused when the rule is added (:func:`knows_fault`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ __all__ = [
     "ErrorName",
     "VapiError",
     "error_body",
+    "fault_name",
+    "knows_fault",
     "message",
     "render_error",
     "render_task_fault",
@@ -64,9 +68,8 @@ STATUS_OF: dict[str, int] = {
 }
 """The usual vAPI status of each standard error (protocols.md; page 003 agrees for its own)."""
 
-OPERATIONS = DocumentedOperations("vcenter", MOUNT, refusal_preference=(400, 500, 401))
-"""What ``specs/vcenter.yaml`` documents (refusal status, ``Allow``); see the module docstring."""
-_REFUSAL_NAMES: dict[int, ErrorName] = {400: "invalid_argument", 401: "unauthenticated"}
+OPERATIONS = DocumentedOperations("vcenter", MOUNT)
+"""What ``specs/vcenter.yaml`` documents (the ``Allow`` of a 405)."""
 
 
 def message(msg_id: str, default_message: str, *args: str) -> dict[str, Any]:
@@ -129,20 +132,25 @@ _FAULT_ALIASES: dict[str, ErrorName] = {
 }
 
 
-def fault_name(fault: str | None) -> ErrorName:
-    """Normalise an injected fault name to a standard error name.
+def fault_name(fault: str | None) -> ErrorName | None:
+    """Normalise an injected fault name to a standard error name (None: not one).
 
     Accepts ``service_unavailable``, ``ServiceUnavailable`` and
-    ``com.vmware.vapi.std.errors.service_unavailable``; anything else is ``error``.
+    ``com.vmware.vapi.std.errors.service_unavailable``; no name at all is ``error``.
     """
     raw = (fault or "error").removeprefix(PREFIX)
-    return _FAULT_ALIASES.get(raw.replace("_", "").lower(), "error")
+    return _FAULT_ALIASES.get(raw.replace("_", "").lower())
+
+
+def knows_fault(fault: str) -> bool:
+    """Whether a fault rule's ``fault`` names a vAPI standard error (see :func:`fault_name`)."""
+    return fault_name(fault) is not None
 
 
 def _fault_body(
     action: FaultAction, default_text: str | None = None
 ) -> tuple[ErrorName, dict[str, Any]]:
-    name = fault_name(action.fault)
+    name = fault_name(action.fault) or "error"
     text = action.message or default_text or f"Injected fault: {action.fault}"
     data = dict(action.fault_fields) if action.fault_fields else None
     return name, error_body(name, [message(f"{PREFIX}{name}", text)], data)
@@ -180,8 +188,7 @@ def render_error(request: Request | None, error: SimError) -> Response:
         if request is not None:
             headers = {"Allow": ", ".join(OPERATIONS.allowed_methods(request.url.path))}
     elif error.kind in ("bad_request", "body_too_large"):
-        status = OPERATIONS.refusal_status(request)
-        name = _REFUSAL_NAMES.get(status, "error")
+        name, status = "invalid_argument", 400
         too_large = error.kind == "body_too_large"
         msg_id = "vapi.message.request.too_large" if too_large else "vapi.message.request.invalid"
     else:

@@ -33,6 +33,7 @@ from vreconnect_generated.models import vcenter as models
 
 from ..auth import PRIV_GLOBAL_VCSERVER, Session, User, credentials_match
 from ..clock import iso8601
+from ..jsonbody import is_blank
 from ..registry import SurfaceContext
 from ..rest import basic_login, endpoint, json_response, path_param, session_of
 from ..scenario import format_loc
@@ -114,7 +115,7 @@ def _schema_messages(exc: ValidationError) -> list[dict[str, Any]]:
 async def _parse_body(request: Request, model: type[_M], *, required: bool) -> _M | None:
     """The body validated (strictly: JSON types as the spec types them) by a generated model."""
     raw = await request.body()
-    if not raw.strip():
+    if is_blank(raw):
         if required:
             raise _invalid("vapi.method.input.missing", "request body: a JSON object is required")
         return None

@@ -282,11 +282,12 @@ def _errors(exc: ValidationError) -> str:
 
 
 def _patch(data: VcenterState, object_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Merge ``changes`` (same shape as the object's view) and re-validate the whole object."""
+    """Merge ``changes`` (same shape as the object's view) and re-validate the whole object,
+    strictly: JSON's own types (``"443"`` is not a port)."""
     if object_id == CLUSTER_ID:
         merged = deep_merge(data.cluster.model_dump(), changes)
         try:
-            data.cluster = ClusterSettings.model_validate(merged)
+            data.cluster = ClusterSettings.model_validate(merged, strict=True)
         except ValidationError as exc:
             raise ValueError(_errors(exc)) from None
         return _cluster_view(data)
@@ -299,7 +300,7 @@ def _patch(data: VcenterState, object_id: str, changes: dict[str, Any]) -> dict[
     changes = {k: v for k, v in changes.items() if k != "kind"}
     model = NetworkObject if kind == "networks" else InventoryObject
     try:
-        new = model.model_validate(deep_merge(obj.model_dump(), changes))
+        new = model.model_validate(deep_merge(obj.model_dump(), changes), strict=True)
     except ValidationError as exc:
         raise ValueError(_errors(exc)) from None
     items = getattr(data.inventory, kind)

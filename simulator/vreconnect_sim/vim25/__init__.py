@@ -9,7 +9,7 @@ Task info / CancelTask. State: :mod:`.state` (inventory from the scenario's ``vi
 from __future__ import annotations
 
 from ..registry import ObjectHooks, SurfaceSpec, register_surface
-from .faults import render_error, render_task_fault
+from .faults import fault_vocabulary, render_error, render_task_fault
 from .handlers import routes
 from .section import Vim25Section
 from .state import build_state, get_object, list_objects, patch_object
@@ -26,6 +26,7 @@ SPEC = SurfaceSpec(
     render_task_fault=render_task_fault,
     session_store="vim25",
     objects=ObjectHooks(list=list_objects, get=get_object, patch=patch_object),
+    knows_fault=fault_vocabulary("vim25"),
 )
 
 register_surface(SPEC)

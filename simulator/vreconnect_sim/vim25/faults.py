@@ -12,15 +12,19 @@ A fault body is ``{"_typeName": X, "faultMessage": [LocalizableMessage], ...X's 
 ``vmodl.fault.X`` as the real product uses) and its arguments boxed as VI/JSON does
 (``{"_typeName": "string", "_value": ...}``).
 
-One deliberate exception to "VI/JSON only answers 500": an unknown ``{release}`` path segment
-is answered **HTTP 404** with an ``InvalidRequest`` body naming the supported releases (the
-URL is outside every documented server URL, so no operation's contract applies to it).
+An unknown ``{release}`` path segment is answered like any request VI/JSON cannot serve:
+HTTP 500 with an ``InvalidRequest`` body (specs/vim25.yaml: "an unknown method or release")
+naming the supported releases.
+
+Fault rules (``POST /_sim/faults``) may name the faults the surface's document defines
+(:func:`documented_faults`); any other name is refused when the rule is added.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -37,8 +41,10 @@ __all__ = [
     "RELEASE_PATH",
     "VimFault",
     "already_being_managed",
+    "documented_faults",
     "fault",
     "fault_response",
+    "fault_vocabulary",
     "invalid_argument",
     "invalid_request",
     "managed_object_not_found",
@@ -305,20 +311,47 @@ def unsupported_release(request: Request | None) -> str | None:
 
 
 def unknown_release_response(release: str, releases: list[str]) -> Response:
-    """HTTP 404 + InvalidRequest naming the supported releases (see the module docstring)."""
+    """HTTP 500 + InvalidRequest naming the supported releases (see the module docstring)."""
     body = fault(
         "InvalidRequest",
         f"Unsupported vSphere API release '{release}'. Supported releases: {', '.join(releases)}.",
         args={"release": release, "supportedReleases": ", ".join(releases)},
     )
-    return JSONResponse(body, status_code=404)
+    return JSONResponse(body, status_code=500)
+
+
+@lru_cache(maxsize=8)
+def documented_faults(document: str) -> frozenset[str] | None:
+    """The fault types ``specs/<document>.yaml`` defines (``MethodFault`` and every schema with
+    an ``x-vim-base``); None if the document cannot be found."""
+    from ..validation import surface_document
+
+    doc = surface_document(document)
+    if doc is None:
+        return None
+    schemas: Mapping[str, Any] = (doc.spec.get("components") or {}).get("schemas") or {}
+    return frozenset(
+        name
+        for name, schema in schemas.items()
+        if name == "MethodFault" or (isinstance(schema, Mapping) and "x-vim-base" in schema)
+    )
+
+
+def fault_vocabulary(document: str) -> Callable[[str], bool]:
+    """``SurfaceSpec.knows_fault`` of a VI/JSON surface: the faults its document defines."""
+
+    def knows(name: str) -> bool:
+        names = documented_faults(document)
+        return names is None or name in names
+
+    return knows
 
 
 def render_error(request: Request | None, error: SimError) -> Response:
     """The VI/JSON renderer for the shared machinery's :class:`SimError` (never raises).
 
-    Always HTTP 500 with a MethodFault body, except an unknown release (HTTP 404, see the
-    module docstring): ``fault`` -> the injected fault; ``unauthenticated`` ->
+    Always HTTP 500 with a MethodFault body (an unknown release: InvalidRequest naming the
+    supported ones): ``fault`` -> the injected fault; ``unauthenticated`` ->
     NotAuthenticated; ``forbidden`` -> NoPermission; everything else (unparsable or oversize
     body, unknown path or method, internal error) -> InvalidRequest. Internal errors are
     reported as InvalidRequest rather than SystemError because every operation's documented

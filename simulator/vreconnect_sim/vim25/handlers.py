@@ -58,6 +58,7 @@ from .vijson import (
     encode_json,
     endpoint,
     parse_body,
+    require_no_parameters,
     require_privilege,
     require_session,
     vim_user_name,
@@ -412,6 +413,7 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
     async def service_content(request: Request) -> Response:
         """GET /ServiceInstance/{moId}/content (no session needed)."""
         moid = request.path_params["moId"]
+        await require_no_parameters(request)
         if moid != "ServiceInstance":
             raise VimFault(managed_object_not_found("ServiceInstance", moid))
         about = data().about
@@ -478,6 +480,7 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
         """POST /SessionManager/{moId}/Logout."""
         moid = request.path_params["moId"]
         require_session(ctx, request)
+        await require_no_parameters(request)
         if moid != "SessionManager":
             raise VimFault(managed_object_not_found("SessionManager", moid))
         ctx.sessions.invalidate(request.headers.get(SESSION_HEADER))
@@ -544,6 +547,7 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
     async def reconfigure_das(request: Request) -> Response:
         """POST /HostSystem/{moId}/ReconfigureHostForDAS_Task."""
         call = caller(ctx, request, "HostSystem")
+        await require_no_parameters(request)
         with ctx.lock:
             state, host = host_for(call, PRIV_HOST_CONFIG_CONNECTION)
             if not state.in_ha_cluster(host):
@@ -572,6 +576,7 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
     async def disconnect_host(request: Request) -> Response:
         """POST /HostSystem/{moId}/DisconnectHost_Task."""
         call = caller(ctx, request, "HostSystem")
+        await require_no_parameters(request)
         with ctx.lock:
             state, host = host_for(call, PRIV_HOST_CONFIG_CONNECTION)
 
@@ -585,6 +590,7 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
     async def host_runtime(request: Request) -> Response:
         """GET /HostSystem/{moId}/runtime."""
         call = caller(ctx, request, "HostSystem")
+        await require_no_parameters(request)
         with ctx.lock:
             state, host = host_for(call, PRIV_SYSTEM_READ)
             connected = host.connection_state == "connected"
@@ -618,6 +624,7 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
     async def task_info(request: Request) -> Response:
         """GET /Task/{moId}/info."""
         call = caller(ctx, request, "Task")
+        await require_no_parameters(request)
         task = task_or_fault(call.moid)
         require_privilege(call.session, PRIV_SYSTEM_READ, call.obj)
         if not task.finished:
@@ -632,6 +639,7 @@ def routes(ctx: SurfaceContext) -> ASGIApp:
     async def cancel_task(request: Request) -> Response:
         """POST /Task/{moId}/CancelTask."""
         call = caller(ctx, request, "Task")
+        await require_no_parameters(request)
         with ctx.lock:
             task = task_or_fault(call.moid)
             privilege = str(task.info.get("privilege", PRIV_SYSTEM_READ))

@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from ..clock import Clock, iso8601
+from ..jsonbody import validate_json_strict
 from ..registry import BuildContext
 from ..scenario import format_loc
 from .certs import make_certificate
@@ -515,7 +516,10 @@ def get_object(state: Vim25State | None, oid: str) -> dict[str, Any] | None:
 
 
 class HostPatch(BaseModel):
-    """Changes accepted by ``PATCH /_sim/objects/vim25/<host moId>`` (all optional)."""
+    """Changes accepted by ``PATCH /_sim/objects/vim25/<host moId>`` (all optional).
+
+    Validated with JSON's own types, like every control API body: ``"443"`` is not a port.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -582,7 +586,7 @@ def patch_object(state: Vim25State | None, oid: str, changes: dict[str, Any]) ->
 
 def _patch_host(state: Vim25State, host: Host, changes: dict[str, Any]) -> None:
     try:
-        patch = HostPatch.model_validate(changes)
+        patch = validate_json_strict(HostPatch, changes)
     except ValidationError as exc:
         raise ValueError(_validation_message(exc)) from None
     if patch.thumbprint is not None and not is_valid_thumbprint(patch.thumbprint):

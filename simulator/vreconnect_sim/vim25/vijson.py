@@ -2,7 +2,7 @@
 
 :func:`endpoint` wraps an operation handler with what every VI/JSON call does first:
 
-1. reject an unknown ``{release}`` (HTTP 404 + InvalidRequest, see :mod:`.faults`);
+1. reject an unknown ``{release}`` (HTTP 500 + InvalidRequest, see :mod:`.faults`);
 2. apply ``where: call`` fault rules (``ctx.call_faults``);
 3. run the handler; a :class:`~.faults.VimFault` it raises becomes HTTP 500 + the fault body.
 
@@ -12,7 +12,9 @@
 Helpers: :func:`caller` (the called object and the caller's session),
 :func:`require_session` (NotAuthenticated), :func:`require_privilege`
 (NoPermission), :func:`parse_body` (InvalidRequest for unparsable JSON, InvalidArgument with
-``invalidProperty`` for a body the operation's generated request model rejects).
+``invalidProperty`` for a body the operation's generated request model rejects) and
+:func:`require_no_parameters` (a method without parameters: no body, or ``{}``; anything else
+is an InvalidRequest).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ..auth import Session, User
+from ..jsonbody import is_blank
 from ..registry import SimError, SurfaceContext
 from ..scenario import format_loc
 from .faults import (
@@ -49,6 +52,7 @@ __all__ = [
     "encode_json",
     "endpoint",
     "parse_body",
+    "require_no_parameters",
     "require_privilege",
     "require_session",
     "vim_user_name",
@@ -173,8 +177,47 @@ async def parse_body(request: Request, model: type[_M]) -> _M:
     never echo the submitted values (they may hold passwords).
     """
     raw = await request.body()
-    if not raw.strip():
+    if is_blank(raw):
         raise VimFault(invalid_request("The request body is empty; this method takes parameters."))
+    return _validated(raw, model)
+
+
+async def require_no_parameters(request: Request) -> None:
+    """For a method that takes no parameters (no request body in the spec): a body, if sent,
+    must be an empty JSON object.
+
+    Anything else (not JSON, not an object, an object with members) is an InvalidRequest --
+    the fault every operation's fault union lists -- answered before the method does anything.
+    """
+    if not _may_have_body(request.scope):
+        return  # the common case (no Content-Length, no chunked body): nothing to read
+    raw = await request.body()
+    if is_blank(raw):
+        return
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, a huge number, nested too deep
+        raise VimFault(invalid_request("The request body is not valid JSON.")) from None
+    if not isinstance(parsed, dict):
+        raise VimFault(
+            invalid_request("The request body must be a JSON object; this method takes none.")
+        )
+    if parsed:
+        name = next(iter(parsed))
+        raise VimFault(
+            invalid_request(f"The method takes no parameters; the request names '{name[:80]}'.")
+        )
+
+
+def _may_have_body(scope: Scope) -> bool:
+    for key, value in scope.get("headers", ()):
+        if key == b"transfer-encoding" or (key == b"content-length" and value.strip() != b"0"):
+            return True
+    return False
+
+
+def _validated(raw: bytes, model: type[_M]) -> _M:
+    """``raw`` validated by ``model`` (strict JSON), or the VimFault a VI/JSON server answers."""
     try:
         return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:

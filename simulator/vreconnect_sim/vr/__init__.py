@@ -8,7 +8,7 @@ error shapes (401/404 without a body, ``ResponseError`` for 400/403/500).
 from __future__ import annotations
 
 from ..registry import SurfaceSpec, register_surface
-from .errors import MOUNT, render_error, render_task_fault
+from .errors import MOUNT, knows_fault, render_error, render_task_fault
 from .handlers import routes
 from .state import VrSection, build_state, object_hooks
 
@@ -24,6 +24,7 @@ SPEC = SurfaceSpec(
     render_task_fault=render_task_fault,
     session_store="vr",
     objects=object_hooks(),
+    knows_fault=knows_fault,
 )
 
 register_surface(SPEC)

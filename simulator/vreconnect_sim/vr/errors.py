@@ -5,10 +5,14 @@
 ``PERMISSION_DENIED`` (403), ``INTERNAL_SERVER_ERROR`` (500), ``METHOD_NOT_ALLOWED`` (405, an
 undocumented path/method pair).
 
-Status choice for a refused request (malformed or oversize body): the spec documents no 413, so
-the first status the operation documents (read from ``specs/vr.yaml``, see
-:class:`~vreconnect_sim.rest.DocumentedOperations`) among 400, 500, 401 is used (400 for
-reconnect, 500 for the reads, 401 for login/logout, which document nothing else).
+A request the simulator refuses before its operation looks at it (a body over
+``settings.max_body_bytes``, a malformed ``Content-Length``) is ``400 INVALID_ARGUMENT`` (the
+page's "Bad request"); a 405 names the path's methods in ``Allow`` (read from
+``specs/vr.yaml``, see :class:`~vreconnect_sim.rest.DocumentedOperations`).
+
+A fault rule's ``fault`` is a status (``"500"``) or its name (``"internal_server_error"``,
+``"not_found"``...), see :func:`fault_status`; any other name is refused when the rule is added
+(:func:`knows_fault`), as is one whose status the targeted operation does not document.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ __all__ = [
     "OPERATIONS",
     "VrError",
     "error_response",
+    "fault_status",
+    "knows_fault",
     "render_error",
     "render_task_fault",
 ]
@@ -44,8 +50,8 @@ DEFAULT_CODES: dict[int, str] = {
     405: "METHOD_NOT_ALLOWED",
     500: "INTERNAL_SERVER_ERROR",
 }
-OPERATIONS = DocumentedOperations("vr", MOUNT, refusal_preference=(400, 500, 401))
-"""What ``specs/vr.yaml`` documents (refusal status, ``Allow``); see the module docstring."""
+OPERATIONS = DocumentedOperations("vr", MOUNT)
+"""What ``specs/vr.yaml`` documents (the ``Allow`` of a 405)."""
 
 
 def error_response(
@@ -93,12 +99,18 @@ _NAMED_STATUS = {
 }
 
 
-def fault_status(fault: str | None) -> int:
-    """Status of an injected VR fault: ``"500"``, ``"403"``... or a name (``not_found``)."""
+def fault_status(fault: str | None) -> int | None:
+    """Status of an injected VR fault: ``"500"``, ``"403"``... (400-599) or a name
+    (``not_found``); None for anything else. No fault name at all is 500."""
     text = (fault or "500").strip()
-    if text.isdigit() and 400 <= int(text) <= 599:
-        return int(text)
-    return _NAMED_STATUS.get(text.lower(), 500)
+    if text.isascii() and text.isdigit():
+        return int(text) if 400 <= int(text) <= 599 else None
+    return _NAMED_STATUS.get(text.lower())
+
+
+def knows_fault(fault: str) -> bool:
+    """Whether a fault rule's ``fault`` names a VR error (see :func:`fault_status`)."""
+    return fault_status(fault) is not None
 
 
 def render_task_fault(action: FaultAction, task: SimTask, data: VrState | None) -> dict[str, Any]:
@@ -122,7 +134,7 @@ def render_task_fault(action: FaultAction, task: SimTask, data: VrState | None) 
 def render_error(request: Request | None, error: SimError) -> Response:
     """Render a :class:`SimError` the page's way; never raises."""
     if error.kind == "fault" and error.fault is not None:
-        status = fault_status(error.fault.fault)
+        status = fault_status(error.fault.fault) or 500
         code = error.fault.fault_fields.get("error_code")
         return error_response(
             status,
@@ -137,7 +149,7 @@ def render_error(request: Request | None, error: SimError) -> Response:
         "method_not_allowed": 405,
     }.get(error.kind, 500)
     if error.kind in ("bad_request", "body_too_large"):
-        status = OPERATIONS.refusal_status(request)
+        status = 400
     if status == 405 and request is not None:
         headers = {"Allow": ", ".join(OPERATIONS.allowed_methods(request.url.path))}
     return error_response(status, error.message, None, headers)

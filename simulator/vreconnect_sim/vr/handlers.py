@@ -32,6 +32,7 @@ from vreconnect_generated.models import vr as models
 
 from ..auth import PRIV_VR_MANAGE, Session, credentials_match
 from ..clock import epoch_ms
+from ..jsonbody import is_blank
 from ..registry import SurfaceContext
 from ..rest import basic_login, endpoint, json_response, path_param, session_of
 from ..scenario import format_loc
@@ -108,7 +109,7 @@ def _schema_problems(exc: ValidationError) -> str:
 
 async def _parse_pairing_spec(request: Request) -> models.PairingSpec:
     raw = await request.body()
-    if not raw.strip():
+    if is_blank(raw):
         raise VrError(400, "request body: a PairingSpec JSON object is required")
     try:
         return models.PairingSpec.model_validate_json(raw, strict=True)

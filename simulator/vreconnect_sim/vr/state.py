@@ -197,12 +197,13 @@ def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 def _patch(data: VrState, object_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Merge ``changes`` (shape of the view: ``{"remote_vrms": {"server_status": "OK"}}``,
-    ``{"reachable": false}``, ``{"remote_psc": {"password": "..."}}``) and re-validate."""
+    ``{"reachable": false}``, ``{"remote_psc": {"password": "..."}}``) and re-validate,
+    strictly: JSON's own types (``"443"`` is not a port)."""
     pairing = data.pairings[object_id]
     if changes.get("pairing_id", object_id) != object_id:
         raise ValueError("pairing_id cannot be changed")
     try:
-        new = PairingSettings.model_validate(_merge(pairing.model_dump(), changes))
+        new = PairingSettings.model_validate(_merge(pairing.model_dump(), changes), strict=True)
     except ValidationError as exc:
         raise ValueError(
             "; ".join(
