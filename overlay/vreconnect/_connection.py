@@ -1,10 +1,19 @@
 """The session lifecycle shared by every entry point, sync and async.
 
 A connection logs in lazily (on ``with``/``async with``, :meth:`login`, or its first call),
-keeps the session token on its channels, re-establishes an expired session when a task wait
-asks for it (once per wait, and only one re-login for many waits that notice the same
-expiry), and logs out on :meth:`close`. The password lives in a :class:`~._http.Secret` and
-is never part of ``repr``/``str`` or of any exception text.
+keeps the session token on its channels, and logs out on :meth:`close`. The password lives
+in a :class:`~._http.Secret` and is never part of ``repr``/``str`` or of any exception text.
+
+Expired sessions. A session can end server-side at any time (idle timeout, a restart, an
+administrator). A call the server refuses *for want of a session* -- vSphere
+``NotAuthenticated``, vAPI ``unauthenticated``, VR 401, i.e.
+:func:`~vreconnect.faults.is_session_expired` -- did nothing on the server, so the
+connection logs in again once and sends that same call once more; a second refusal is
+raised. This holds for reads and for the calls that *start work* alike: "calls that start
+work are never retried" is about calls whose outcome is unknown (a transport error, a
+timeout, a 5xx) -- those are never resent, since the server may have started the work.
+A task wait does its own re-login, once per wait (see :mod:`vreconnect.tasks`); many waits
+that notice the same expiry share one re-login.
 
 :class:`_ConnectionCore` holds everything that does no I/O: the constructor's arguments, the
 channels and generated clients, and the :class:`~._http.Call` of each request (a surface
@@ -312,16 +321,25 @@ class SyncConnection(_ConnectionCore[httpx.BaseTransport, SyncChannel]):
         return call.result(self._transmit(call))
 
     def _start(self, call: Call[SyncChannel, T]) -> T:
-        """Send a call that must not be repeated (it starts work): log in first if needed."""
-        self._ensure_session()
-        return self._send(call)
+        """Send a call that starts work (log in first if needed) and parse the answer.
+
+        Never resent when its outcome is unknown (transport error, timeout, 5xx). Refused
+        for want of a session (:func:`~vreconnect.faults.is_session_expired`), it is sent
+        once more after logging in again: that refusal proves the server did nothing.
+        """
+        return call.result(self._with_session(lambda: self._transmit(call)))
 
     def _fetch(self, call: Call[SyncChannel, T]) -> T:
         """Send an idempotent read, logging in again once if the session had expired."""
-        return call.result(self._read(lambda: self._transmit(call)))
+        return call.result(self._with_session(lambda: self._transmit(call)))
 
     def _read(self, fn: Callable[[], T]) -> T:
         """Run an idempotent read, logging in again once if the session had expired."""
+        return self._with_session(fn)
+
+    def _with_session(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on a session; if the server refuses it for want of one, log in again
+        (unless another caller already did) and run it once more."""
         self._ensure_session()
         stale = self._token
         try:
@@ -329,63 +347,82 @@ class SyncConnection(_ConnectionCore[httpx.BaseTransport, SyncChannel]):
         except faults.Fault as exc:
             if not faults.is_session_expired(exc):
                 raise
+            logger.info("%r: %s refused for want of a session; logging in again", self, exc)
         self._reauthenticate(stale)
         return fn()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def _login(self) -> str:
-        """Log in and return the session token."""
-        return self._send(self._login_call())
+    def _login(self, timeout: float | None = None) -> str:
+        """Log in and return the session token (each request bounded by ``timeout``)."""
+        return self._send(self._login_call().capped(timeout))
 
     def _logout(self) -> None:
-        """End the current session (best effort; errors are logged by :meth:`close`)."""
+        """End the current session (errors are the caller's to log)."""
         self._send(self._logout_call())
 
+    def _logout_quietly(self) -> None:
+        """End the current session, if any, best effort: the server's idle timeout ends it
+        anyway, so a failure is only logged."""
+        if self._token is None:
+            return
+        try:
+            self._logout()
+        except VReconnectError as exc:
+            logger.debug("logout of %r failed: %s", self, exc)
+        self._apply_token(None)
+
     def login(self) -> Self:
-        """Log in now (replacing any current session); returns ``self``."""
+        """Log in now; returns ``self``.
+
+        A session this connection already holds is logged out first (best effort), so that
+        logging in again never leaves a session behind on the server.
+        """
         with self._lock:
             self._check_open()
+            self._logout_quietly()
             self._apply_token(self._login())
         return self
 
-    def _ensure_session(self) -> None:
+    def _ensure_session(self, timeout: float | None = None) -> None:
+        """Log in unless the connection holds a session (ConnectionClosed once closed)."""
         if self._token is None:
             with self._lock:
                 self._check_open()
                 if self._token is None:
-                    self._apply_token(self._login())
+                    self._apply_token(self._login(timeout))
         elif self._closed:
             raise ConnectionClosed(f"{self!r} is closed")
 
-    def _reauthenticate(self, stale: str | None) -> None:
-        """Log in again unless another caller already replaced the ``stale`` token."""
+    def _reauthenticate(self, stale: str | None, timeout: float | None = None) -> None:
+        """Log in again unless another caller already replaced the ``stale`` token.
+
+        The dead token is dropped first: if the new login fails, ``logged_in`` is False and
+        the next call tries to log in again.
+        """
         with self._lock:
             self._check_open()
             if self._token is not None and self._token != stale:
                 return
             logger.info("session of %r expired; logging in again", self)
-            self._apply_token(self._login())
+            self._apply_token(None)
+            self._apply_token(self._login(timeout))
 
     def close(self) -> None:
         """Log out (best effort) and close the HTTP clients. Idempotent."""
         with self._lock:
             if self._closed:
                 return
-            if self._token is not None:
-                try:
-                    self._logout()
-                except VReconnectError as exc:
-                    # The session dies with its idle timeout anyway; closing must not fail.
-                    logger.debug("logout of %r failed: %s", self, exc)
+            self._logout_quietly()
             self._apply_token(None)
             self._closed = True
             for channel in self._channels:
                 channel.close()
 
     def __enter__(self) -> Self:
+        # A session opened by an earlier call is kept (logging in again would only churn it).
         try:
-            self.login()
+            self._ensure_session()
         except BaseException:
             self.close()
             raise
@@ -402,9 +439,17 @@ class SyncConnection(_ConnectionCore[httpx.BaseTransport, SyncChannel]):
     # -- task plumbing (SyncTaskBackend) ------------------------------------------------------
 
     def _read_task_status(
-        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
+        self,
+        kind: TaskKind,
+        task_id: str,
+        operation: str | None,
+        secrets: Sequence[str],
+        timeout: float | None = None,
     ) -> TaskStatus:
-        return self._start(self._task_status_call(kind, task_id, operation, secrets))
+        # Sent once: re-login after an expiry is the wait's business (once per wait).
+        self._ensure_session(timeout)
+        call = self._task_status_call(kind, task_id, operation, secrets)
+        return self._send(call.capped(timeout))
 
     def _cancel_task(self, kind: TaskKind, task_id: str) -> None:
         self._start(self._cancel_call(kind, task_id))
@@ -442,16 +487,19 @@ class AsyncConnection(_ConnectionCore[httpx.AsyncBaseTransport, AsyncChannel]):
         return call.result(await self._transmit(call))
 
     async def _start(self, call: Call[AsyncChannel, T]) -> T:
-        """Send a call that must not be repeated (it starts work): log in first if needed."""
-        await self._ensure_session()
-        return await self._send(call)
+        """Send a call that starts work; see :meth:`SyncConnection._start`."""
+        return call.result(await self._with_session(lambda: self._transmit(call)))
 
     async def _fetch(self, call: Call[AsyncChannel, T]) -> T:
         """Send an idempotent read, logging in again once if the session had expired."""
-        return call.result(await self._read(lambda: self._transmit(call)))
+        return call.result(await self._with_session(lambda: self._transmit(call)))
 
     async def _read(self, fn: Callable[[], Awaitable[T]]) -> T:
         """Run an idempotent read, logging in again once if the session had expired."""
+        return await self._with_session(fn)
+
+    async def _with_session(self, fn: Callable[[], Awaitable[T]]) -> T:
+        """Run ``fn`` on a session; see :meth:`SyncConnection._with_session`."""
         await self._ensure_session()
         stale = self._token
         try:
@@ -459,54 +507,65 @@ class AsyncConnection(_ConnectionCore[httpx.AsyncBaseTransport, AsyncChannel]):
         except faults.Fault as exc:
             if not faults.is_session_expired(exc):
                 raise
+            logger.info("%r: %s refused for want of a session; logging in again", self, exc)
         await self._reauthenticate(stale)
         return await fn()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    async def _login(self) -> str:
-        """Log in and return the session token."""
-        return await self._send(self._login_call())
+    async def _login(self, timeout: float | None = None) -> str:
+        """Log in and return the session token (each request bounded by ``timeout``)."""
+        return await self._send(self._login_call().capped(timeout))
 
     async def _logout(self) -> None:
-        """End the current session (best effort; errors are logged by :meth:`close`)."""
+        """End the current session (errors are the caller's to log)."""
         await self._send(self._logout_call())
 
+    async def _logout_quietly(self) -> None:
+        """End the current session, if any, best effort (failures are only logged)."""
+        if self._token is None:
+            return
+        try:
+            await self._logout()
+        except VReconnectError as exc:
+            logger.debug("logout of %r failed: %s", self, exc)
+        self._apply_token(None)
+
     async def login(self) -> Self:
-        """Log in now (replacing any current session); returns ``self``."""
+        """Log in now; returns ``self``. See :meth:`SyncConnection.login`."""
         async with self._lock:
             self._check_open()
+            await self._logout_quietly()
             self._apply_token(await self._login())
         return self
 
-    async def _ensure_session(self) -> None:
+    async def _ensure_session(self, timeout: float | None = None) -> None:
+        """Log in unless the connection holds a session (ConnectionClosed once closed)."""
         if self._token is None:
             async with self._lock:
                 self._check_open()
                 if self._token is None:
-                    self._apply_token(await self._login())
+                    self._apply_token(await self._login(timeout))
         elif self._closed:
             raise ConnectionClosed(f"{self!r} is closed")
 
-    async def _reauthenticate(self, stale: str | None) -> None:
-        """Log in again unless another caller already replaced the ``stale`` token."""
+    async def _reauthenticate(self, stale: str | None, timeout: float | None = None) -> None:
+        """Log in again unless another caller already replaced the ``stale`` token; see
+        :meth:`SyncConnection._reauthenticate`."""
         async with self._lock:
             self._check_open()
             if self._token is not None and self._token != stale:
                 return
             logger.info("session of %r expired; logging in again", self)
-            self._apply_token(await self._login())
+            self._apply_token(None)
+            self._apply_token(await self._login(timeout))
 
     async def close(self) -> None:
         """Log out (best effort) and close the HTTP clients. Idempotent."""
         async with self._lock:
             if self._closed:
                 return
-            if self._token is not None:
-                try:
-                    await self._logout()
-                except VReconnectError as exc:
-                    logger.debug("logout of %r failed: %s", self, exc)
+            await self._logout_quietly()
             self._apply_token(None)
             self._closed = True
             for channel in self._channels:
@@ -516,7 +575,7 @@ class AsyncConnection(_ConnectionCore[httpx.AsyncBaseTransport, AsyncChannel]):
 
     async def __aenter__(self) -> Self:
         try:
-            await self.login()
+            await self._ensure_session()
         except BaseException:
             await self.close()
             raise
@@ -533,9 +592,16 @@ class AsyncConnection(_ConnectionCore[httpx.AsyncBaseTransport, AsyncChannel]):
     # -- task plumbing (AsyncTaskBackend) -----------------------------------------------------
 
     async def _read_task_status(
-        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
+        self,
+        kind: TaskKind,
+        task_id: str,
+        operation: str | None,
+        secrets: Sequence[str],
+        timeout: float | None = None,
     ) -> TaskStatus:
-        return await self._start(self._task_status_call(kind, task_id, operation, secrets))
+        await self._ensure_session(timeout)
+        call = self._task_status_call(kind, task_id, operation, secrets)
+        return await self._send(call.capped(timeout))
 
     async def _cancel_task(self, kind: TaskKind, task_id: str) -> None:
         await self._start(self._cancel_call(kind, task_id))

@@ -14,6 +14,7 @@ channels and connections only send calls; everything else is shared.
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import json
 import logging
@@ -43,6 +44,7 @@ __all__ = [
     "Surface",
     "SyncChannel",
     "UnexpectedResponse",
+    "capped_timeout",
     "check_id",
     "decode_failure",
     "ignore",
@@ -345,6 +347,21 @@ def is_transient_read_error(exc: BaseException) -> bool:
     return is_transient(exc)
 
 
+def capped_timeout(timeout: httpx.Timeout, cap: float) -> httpx.Timeout:
+    """``timeout`` with each phase (connect, read, write, pool) at most ``cap`` seconds; a
+    phase without a limit gets ``cap``."""
+
+    def phase(value: float | None) -> float:
+        return cap if value is None else min(value, cap)
+
+    return httpx.Timeout(
+        connect=phase(timeout.connect),
+        read=phase(timeout.read),
+        write=phase(timeout.write),
+        pool=phase(timeout.pool),
+    )
+
+
 # ---------------------------------------------------------------------------- calls
 
 
@@ -374,6 +391,13 @@ class Call(Generic[ChannelT, T]):
     auth: httpx.Auth | None = None
     #: An idempotent status read: 502/503/504 always become a (retryable) GatewayError.
     read: bool = False
+    #: A cap, in seconds, on the connection's per-request timeout (each of connect, write,
+    #: read and pool wait), for a call that must end by a deadline (a task wait's reads).
+    timeout_cap: float | None = None
+
+    def capped(self, seconds: float | None) -> Self:
+        """This call with its timeout capped at ``seconds`` (None: as it is)."""
+        return self if seconds is None else dataclasses.replace(self, timeout_cap=seconds)
 
     def result(self, response: httpx.Response) -> T:
         """The parsed 2xx ``response`` to this call."""
@@ -429,7 +453,10 @@ class Channel(Generic[ClientT]):
         kwargs = dict(call.request)
         if call.auth is not None:
             kwargs["auth"] = call.auth
-        return (self.authenticated if call.authenticated else self.anonymous), kwargs
+        http = self.authenticated if call.authenticated else self.anonymous
+        if call.timeout_cap is not None:
+            kwargs["timeout"] = capped_timeout(http.timeout, call.timeout_cap)
+        return http, kwargs
 
     def _unreachable(self, exc: Exception, call: Call[Any, Any]) -> TransportError:
         return transport_failure(exc, operation=call.operation, server=self.base_url)

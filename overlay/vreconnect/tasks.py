@@ -15,11 +15,21 @@ return its result or raise the decoded fault -- the same class the call would ha
 with ``task_id`` set) and :meth:`~SyncTask.cancel` (:class:`TaskCancelUnsupported` where the
 API has no cancel). The ``Async*`` twins have the same methods as coroutines.
 
-Waiting retries transient read failures (connection errors, 502/503/504, honouring
-``Retry-After``) with backoff, logs in again once if the session expired, and raises
-:class:`~vreconnect.errors.TaskTimeout` with the task id and last status when the timeout
-passes -- the task keeps running server-side, and ``connection.task(exc.task_id)`` resumes.
-Calls that *start* tasks are never retried.
+Waiting retries transient read failures (connection errors, read timeouts, 502/503/504,
+honouring ``Retry-After``) with backoff -- until the deadline when there is a timeout, else up
+to ``PollPolicy.max_transient_retries`` in a row -- logs in again once if the session
+expired, and raises :class:`~vreconnect.errors.TaskTimeout` with the task id and last status
+when the timeout passes -- the task keeps running server-side, and
+``connection.task(exc.task_id)`` resumes. The timeout covers the HTTP reads too: each status
+read (and re-login) may take at most what is left of it (but at least
+:data:`MIN_READ_TIMEOUT`, so that the read due at the deadline still gets an answer), and
+never more than the connection's own ``timeout``. Whatever error escapes a wait carries the
+task's id in ``task_id``. Calls that *start* tasks are never resent when their outcome is
+unknown; see :mod:`vreconnect._connection` for the one resend after a refused session.
+
+A task state this package does not know (a newer server's) is treated as running -- the
+timeout still bounds the wait -- and its progress reports say so in ``message``
+(``unknown state 'X'``).
 
 :func:`wait_all` / :func:`async_wait_all` wait for many handles with bounded concurrency and
 return one :class:`TaskOutcome` per handle, in order, failures collected rather than raised.
@@ -29,10 +39,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
 
@@ -49,8 +59,11 @@ from vreconnect.waiting import (
     async_wait_for,
     wait_for,
 )
+from vreconnect.waiting._core import reject_coroutine_callback
+from vreconnect.waiting._sync import StopSignal, run_in_pool
 
 __all__ = [
+    "MIN_READ_TIMEOUT",
     "AsyncCisTask",
     "AsyncSmsTask",
     "AsyncTask",
@@ -77,6 +90,13 @@ logger = logging.getLogger("vreconnect.tasks")
 TaskKind = Literal["vim25", "sms", "cis", "vr"]
 
 ProgressCallback = Callable[[ProgressReport], None]
+#: The progress callback of an async wait: a plain function or an ``async def`` (what it
+#: returns is awaited if it is awaitable).
+AsyncProgressCallback = Callable[[ProgressReport], object]
+
+#: The least time, in seconds, a status read of a wait with a timeout may take: the read due
+#: when the deadline arrives still gets this long to answer (a wait may overrun by that much).
+MIN_READ_TIMEOUT = 0.5
 
 
 class TaskCancelUnsupported(VReconnectError):
@@ -113,24 +133,37 @@ def _first_message(error: BaseException) -> str:
 
 
 _warned_states: set[tuple[str, str]] = set()
+_MAX_STATE_SHOWN = 40
 
 
-def _unknown_state(kind: str, state: object) -> TaskState:
-    # A state added by a newer server: keep polling (the timeout still bounds the wait).
-    key = (kind, repr(state))
+def _unknown_state(kind: str, state: object, secrets: Sequence[str]) -> str:
+    """Log (once per kind and state) a state added by a newer server; return the progress
+    message that names it. The wait keeps polling: the timeout still bounds it."""
+    shown = repr(state)
+    if len(shown) > _MAX_STATE_SHOWN:
+        shown = shown[: _MAX_STATE_SHOWN - 3] + "..."
+    shown = faults.redact(shown, secrets)
+    key = (kind, shown)
     if key not in _warned_states:
         _warned_states.add(key)
-        logger.warning("unknown %s task state %r; treating it as running", kind, state)
-    return TaskState.RUNNING
+        logger.warning("unknown %s task state %s; treating it as running", kind, shown)
+    return f"unknown state {shown}"
 
 
 def _state(
-    data: Mapping[str, Any], key: str, states: Mapping[str, TaskState], kind: str
-) -> TaskState:
-    """The TaskState of the wire state ``data[key]`` (unknown states: RUNNING)."""
+    data: Mapping[str, Any],
+    key: str,
+    states: Mapping[str, TaskState],
+    kind: str,
+    secrets: Sequence[str],
+) -> tuple[TaskState, str | None]:
+    """The TaskState of the wire state ``data[key]``, and a message for an unknown one
+    (which is RUNNING)."""
     raw_state = data.get(key)
     state = states.get(raw_state) if isinstance(raw_state, str) else None
-    return _unknown_state(kind, raw_state) if state is None else state
+    if state is None:
+        return TaskState.RUNNING, _unknown_state(kind, raw_state, secrets)
+    return state, None
 
 
 def _failure(fault: faults.Fault, task_id: str) -> tuple[BaseException, str]:
@@ -160,14 +193,15 @@ def vim_task_status(
 
     ``error`` becomes the decoded fault with ``task_id`` set; a vim25 task that ended in error
     with ``cancelled: true`` is CANCELLED (vSphere reports cancellation as RequestCanceled).
+    An unknown ``state`` is RUNNING with ``message`` "unknown state '...'". ``secrets`` are
+    redacted from the fault, the message and the status's ``repr``/``safe_raw``.
     """
     read_op = "GetTaskInfo" if kind == "vim25" else "QuerySmsTaskInfo"
     data = _require_mapping(info, operation=read_op)
-    state = _state(data, "state", _VIM_STATES, kind)
+    state, message = _state(data, "state", _VIM_STATES, kind, secrets)
     name = data.get("name")
     op = operation or (name if isinstance(name, str) else None)
     error: BaseException | None = None
-    message: str | None = None
     if state is TaskState.FAILED and data.get("cancelled") is True:
         state = TaskState.CANCELLED
     if state is TaskState.FAILED:
@@ -183,6 +217,7 @@ def vim_task_status(
         error=error,
         raw=info,
         retry_after=retry_after,
+        secrets=secrets,
     )
 
 
@@ -229,18 +264,21 @@ def cis_task_status(
     """Adapt a vAPI ``cis.task.info`` (the ``value`` of ``GET /cis/tasks/{task}``).
 
     PENDING is QUEUED and BLOCKED is RUNNING (with message "blocked"); progress is
-    ``completed / total`` in percent; ``error`` is the decoded vAPI standard error.
+    ``completed / total`` in percent; ``error`` is the decoded vAPI standard error. An
+    unknown ``status`` is RUNNING with message "unknown state '...'" (unless the progress
+    carries a message of its own).
     """
     data = _require_mapping(info, operation="cis_tasks_get")
-    state = _state(data, "status", _CIS_STATES, "cis")
+    state, message = _state(data, "status", _CIS_STATES, "cis", secrets)
     progress: int | None = None
-    message: str | None = None
     raw_progress = data.get("progress")
     if isinstance(raw_progress, Mapping):
         total, completed = raw_progress.get("total"), raw_progress.get("completed")
         if isinstance(total, int) and isinstance(completed, int) and total > 0:
             progress = _progress(completed * 100 // total)
-        message = _localized(raw_progress.get("message"))
+        text = _localized(raw_progress.get("message"))
+        # The server's own words may echo what the call sent.
+        message = faults.redact(text, secrets) if text else message
     if data.get("status") == "BLOCKED":
         message = message or "blocked"
     error: BaseException | None = None
@@ -264,6 +302,7 @@ def cis_task_status(
         error=error,
         raw=info,
         retry_after=retry_after,
+        secrets=secrets,
     )
 
 
@@ -284,11 +323,13 @@ def vr_task_status(
     secrets: Sequence[str] = (),
     retry_after: float | None = None,
 ) -> TaskStatus:
-    """Adapt a vSphere Replication task (``GET /tasks/{task_id}``); ERROR decodes to VrError."""
+    """Adapt a vSphere Replication task (``GET /tasks/{task_id}``); ERROR decodes to VrError.
+
+    An unknown ``status`` is RUNNING with message "unknown state '...'".
+    """
     data = _require_mapping(info, operation="get_task")
-    state = _state(data, "status", _VR_STATES, "vr")
+    state, message = _state(data, "status", _VR_STATES, "vr", secrets)
     error: BaseException | None = None
-    message: str | None = None
     if state is TaskState.FAILED:
         fault = faults.decode_vr_error(
             data.get("error"), status=None, operation=operation, secrets=secrets
@@ -304,6 +345,7 @@ def vr_task_status(
         error=error,
         raw=info,
         retry_after=retry_after,
+        secrets=secrets,
     )
 
 
@@ -311,18 +353,27 @@ def vr_task_status(
 
 
 class SyncTaskBackend(Protocol):
-    """What a blocking handle needs from its connection (the entry points implement it)."""
+    """What a blocking handle needs from its connection (the entry points implement it).
+
+    ``timeout`` caps the HTTP timeout of the request(s) (a task wait's deadline); None
+    keeps the connection's own.
+    """
 
     @property
     def _session_token(self) -> str | None: ...
 
     def _read_task_status(
-        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
+        self,
+        kind: TaskKind,
+        task_id: str,
+        operation: str | None,
+        secrets: Sequence[str],
+        timeout: float | None = None,
     ) -> TaskStatus: ...
 
     def _cancel_task(self, kind: TaskKind, task_id: str) -> None: ...
 
-    def _reauthenticate(self, stale: str | None) -> None: ...
+    def _reauthenticate(self, stale: str | None, timeout: float | None = None) -> None: ...
 
 
 class AsyncTaskBackend(Protocol):
@@ -332,12 +383,17 @@ class AsyncTaskBackend(Protocol):
     def _session_token(self) -> str | None: ...
 
     async def _read_task_status(
-        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
+        self,
+        kind: TaskKind,
+        task_id: str,
+        operation: str | None,
+        secrets: Sequence[str],
+        timeout: float | None = None,
     ) -> TaskStatus: ...
 
     async def _cancel_task(self, kind: TaskKind, task_id: str) -> None: ...
 
-    async def _reauthenticate(self, stale: str | None) -> None: ...
+    async def _reauthenticate(self, stale: str | None, timeout: float | None = None) -> None: ...
 
 
 #: Called with the fault that ended a task; returns the id of a replacement task to wait for
@@ -346,41 +402,79 @@ SyncRetryHook = Callable[[faults.Fault], str | None]
 AsyncRetryHook = Callable[[faults.Fault], Awaitable[str | None]]
 
 
+def _read_budget(deadline: Deadline) -> float | None:
+    """How long one HTTP request of a wait may take: what is left of the deadline, but at
+    least MIN_READ_TIMEOUT; None (the connection's own timeout) without a deadline."""
+    if not deadline.bounded:
+        return None
+    return max(deadline.remaining(), MIN_READ_TIMEOUT)
+
+
 class _ProgressRelay:
     """Forwards progress reports, holding back each wait's final report until the handle's
     wait is really over, so a wait that continues on a replacement task still delivers
-    exactly one final report; ``elapsed`` counts from the start of the handle's wait."""
+    exactly one final report; ``elapsed`` counts from the start of the handle's wait.
 
-    def __init__(self, callback: ProgressCallback | None) -> None:
+    Each method returns what the callback returned, so that an async handle can await an
+    ``async def`` callback (the drivers await what the relay's ``__call__`` returns).
+    """
+
+    def __init__(self, callback: Callable[[ProgressReport], object] | None) -> None:
         self._callback = callback
         self._start = time.monotonic()
         self._held: ProgressReport | None = None
 
-    def __call__(self, report: ProgressReport) -> None:
+    def __call__(self, report: ProgressReport) -> object:
         report = dataclasses.replace(report, elapsed=time.monotonic() - self._start)
         if report.final:
             self._held = report
-        else:
-            self._deliver(report)
+            return None
+        return self._deliver(report)
 
-    def continue_with_new_task(self) -> None:
+    def continue_with_new_task(self) -> object:
         """The task was replaced: its final report becomes an ordinary one."""
-        if self._held is not None:
-            held, self._held = self._held, None
-            self._deliver(dataclasses.replace(held, final=False))
+        if self._held is None:
+            return None
+        held, self._held = self._held, None
+        return self._deliver(dataclasses.replace(held, final=False))
 
-    def finish(self) -> None:
-        if self._held is not None:
-            held, self._held = self._held, None
-            self._deliver(held)
+    def finish(self) -> object:
+        """The handle's wait is over: deliver the final report."""
+        if self._held is None:
+            return None
+        held, self._held = self._held, None
+        return self._deliver(held)
 
-    def _deliver(self, report: ProgressReport) -> None:
+    def _deliver(self, report: ProgressReport) -> object:
         if self._callback is None:
-            return
+            return None
         try:
-            self._callback(report)
+            return self._callback(report)
         except Exception:
             logger.warning("progress callback failed for task %s", report.task_id, exc_info=True)
+            return None
+
+
+def _drop(outcome: object, task_id: str) -> None:
+    """A blocking wait cannot await what a callback returned: close it and say so."""
+    if inspect.isawaitable(outcome):
+        close = getattr(outcome, "close", None)
+        if callable(close):
+            close()
+        logger.warning(
+            "progress callback for task %s returned an awaitable, which a blocking wait "
+            "cannot await; pass a plain function",
+            task_id,
+        )
+
+
+async def _settle(outcome: object, task_id: str) -> None:
+    """Await what an ``async def`` progress callback returned (its errors are logged)."""
+    if inspect.isawaitable(outcome):
+        try:
+            await outcome
+        except Exception:
+            logger.warning("progress callback failed for task %s", task_id, exc_info=True)
 
 
 _DEFAULT_POLICY = PollPolicy()
@@ -429,10 +523,13 @@ class _TaskBase:
     def _secret_strings(self) -> tuple[str, ...]:
         return tuple(s.reveal() for s in self._secrets)
 
-    def _continue_on(self, replacement: str, exc: faults.Fault, relay: _ProgressRelay) -> None:
+    def _ended_the_task(self, exc: faults.Fault) -> bool:
+        """True if ``exc`` is the fault the task ended with (not one raised by a read)."""
+        return self._last is not None and self._last.error is exc
+
+    def _continue_on(self, replacement: str, exc: faults.Fault) -> None:
         """Follow ``replacement``, the task the retry hook started after ``exc`` ended this one."""
         logger.info("task %s replaced by %s after %s", self._id, replacement, exc.type_name)
-        relay.continue_with_new_task()
         self._id = replacement
         self._last = None
 
@@ -465,8 +562,11 @@ class SyncTask(_TaskBase):
         A FAILED status carries the decoded fault in ``error`` (``task_id`` set). Raises the
         read's own error (TransportError, GatewayError, a fault such as NotAuthenticated).
         """
+        return self._read(None)
+
+    def _read(self, timeout: float | None) -> TaskStatus:
         status = self._connection._read_task_status(
-            self.kind, self._id, self._operation, self._secret_strings()
+            self.kind, self._id, self._operation, self._secret_strings(), timeout
         )
         self._last = status
         return status
@@ -479,26 +579,42 @@ class SyncTask(_TaskBase):
         on_progress: ProgressCallback | None = None,
     ) -> TaskStatus:
         """Like :meth:`wait`, but return the final :class:`TaskStatus` rather than the result."""
+        reject_coroutine_callback(on_progress, where=f"{type(self).__name__}.wait")
+        return self._wait_status(Deadline(timeout), policy=policy, on_progress=on_progress)
+
+    def _wait_status(
+        self,
+        deadline: Deadline,
+        *,
+        policy: PollPolicy | None,
+        on_progress: ProgressCallback | None,
+        stop: StopSignal | None = None,
+    ) -> TaskStatus:
+        """The wait, on a deadline that may be shared (wait_all); ``stop`` ends it early."""
         relay = _ProgressRelay(on_progress)
-        deadline = Deadline(timeout)
         # The token a read used: re-login only if no other wait already replaced it.
         token_seen: list[str | None] = [None]
 
         def read() -> TaskStatus:
             token_seen[0] = self._connection._session_token
-            return self.status()
+            return self._read(_read_budget(deadline))
 
         def reauthenticate() -> None:
-            self._connection._reauthenticate(token_seen[0])
+            self._connection._reauthenticate(token_seen[0], _read_budget(deadline))
 
+        reader: Callable[[], TaskStatus] = read
+        sleep: Callable[[float], None] = time.sleep
+        if stop is not None:
+            reader, sleep = stop.reader(read), stop.sleeper(sleep)
         try:
             while True:
                 try:
                     return wait_for(
-                        read,
-                        timeout=None if timeout is None else deadline.remaining(),
+                        reader,
+                        timeout=deadline,
                         policy=policy or _DEFAULT_POLICY,
                         on_progress=relay,
+                        sleep=sleep,
                         transient=is_transient_read_error,
                         reauthenticate=reauthenticate,
                         is_session_expired=faults.is_session_expired,
@@ -506,12 +622,14 @@ class SyncTask(_TaskBase):
                     )
                 except faults.Fault as exc:
                     hook, self._retry_hook = self._retry_hook, None  # at most one replacement
-                    replacement = hook(exc) if hook is not None and exc.task_id else None
+                    ended = self._ended_the_task(exc)
+                    replacement = hook(exc) if hook is not None and ended else None
                     if replacement is None:
                         raise
-                    self._continue_on(replacement, exc, relay)
+                    self._continue_on(replacement, exc)
+                    _drop(relay.continue_with_new_task(), self._id)
         finally:
-            relay.finish()
+            _drop(relay.finish(), self._id)
 
     def wait(
         self,
@@ -524,10 +642,14 @@ class SyncTask(_TaskBase):
 
         Raises the decoded fault if the task failed (``task_id`` set; the same class the call
         would raise), :class:`~vreconnect.waiting.TaskCancelled` if it was cancelled, and
-        :class:`~vreconnect.errors.TaskTimeout` (task id, last status) when ``timeout``
-        seconds pass first -- the task then keeps running on the server. ``on_progress``
-        receives a :class:`~vreconnect.waiting.ProgressReport` on each change and exactly
-        one final report.
+        :class:`~vreconnect.errors.TaskTimeout` (task id, last status, ``timeout`` as given)
+        when ``timeout`` seconds pass first -- the task then keeps running on the server. The
+        timeout bounds the status reads too (see the module docstring). Transient read
+        failures are retried until the timeout (without one: up to
+        ``policy.max_transient_retries`` in a row); any other error a read raises escapes
+        with ``task_id`` set. ``on_progress`` (a plain function) receives a
+        :class:`~vreconnect.waiting.ProgressReport` on each change and exactly one final
+        report.
         """
         return self.wait_status(timeout, policy=policy, on_progress=on_progress).result
 
@@ -554,8 +676,11 @@ class AsyncTask(_TaskBase):
 
     async def status(self) -> TaskStatus:
         """Read the task's current status once (no retries); see :meth:`SyncTask.status`."""
+        return await self._read(None)
+
+    async def _read(self, timeout: float | None) -> TaskStatus:
         status = await self._connection._read_task_status(
-            self.kind, self._id, self._operation, self._secret_strings()
+            self.kind, self._id, self._operation, self._secret_strings(), timeout
         )
         self._last = status
         return status
@@ -565,26 +690,35 @@ class AsyncTask(_TaskBase):
         timeout: float | None = None,
         *,
         policy: PollPolicy | None = None,
-        on_progress: ProgressCallback | None = None,
+        on_progress: AsyncProgressCallback | None = None,
     ) -> TaskStatus:
         """Like :meth:`wait`, but return the final :class:`TaskStatus` rather than the result."""
+        return await self._wait_status(Deadline(timeout), policy=policy, on_progress=on_progress)
+
+    async def _wait_status(
+        self,
+        deadline: Deadline,
+        *,
+        policy: PollPolicy | None,
+        on_progress: AsyncProgressCallback | None,
+    ) -> TaskStatus:
+        """The wait, on a deadline that may be shared (async_wait_all)."""
         relay = _ProgressRelay(on_progress)
-        deadline = Deadline(timeout)
         token_seen: list[str | None] = [None]
 
         async def read() -> TaskStatus:
             token_seen[0] = self._connection._session_token
-            return await self.status()
+            return await self._read(_read_budget(deadline))
 
         async def reauthenticate() -> None:
-            await self._connection._reauthenticate(token_seen[0])
+            await self._connection._reauthenticate(token_seen[0], _read_budget(deadline))
 
         try:
             while True:
                 try:
                     return await async_wait_for(
                         read,
-                        timeout=None if timeout is None else deadline.remaining(),
+                        timeout=deadline,
                         policy=policy or _DEFAULT_POLICY,
                         on_progress=relay,
                         transient=is_transient_read_error,
@@ -594,22 +728,25 @@ class AsyncTask(_TaskBase):
                     )
                 except faults.Fault as exc:
                     hook, self._retry_hook = self._retry_hook, None
-                    replacement = await hook(exc) if hook is not None and exc.task_id else None
+                    ended = self._ended_the_task(exc)
+                    replacement = await hook(exc) if hook is not None and ended else None
                     if replacement is None:
                         raise
-                    self._continue_on(replacement, exc, relay)
+                    self._continue_on(replacement, exc)
+                    await _settle(relay.continue_with_new_task(), self._id)
         finally:
-            relay.finish()
+            await _settle(relay.finish(), self._id)
 
     async def wait(
         self,
         timeout: float | None = None,
         *,
         policy: PollPolicy | None = None,
-        on_progress: ProgressCallback | None = None,
+        on_progress: AsyncProgressCallback | None = None,
     ) -> object:
         """Wait until the task ends and return its result; see :meth:`SyncTask.wait`.
 
+        ``on_progress`` may be a plain function or an ``async def`` (awaited in order).
         Cancelling the awaiting coroutine stops the waiting only; the server task goes on.
         """
         return (await self.wait_status(timeout, policy=policy, on_progress=on_progress)).result
@@ -633,7 +770,13 @@ class VimTask(SyncTask):
     cancellable: ClassVar[bool] = True
 
     def cancel(self) -> None:
-        """Ask vCenter to cancel the task (``CancelTask``); a wait then raises TaskCancelled."""
+        """Ask vCenter to cancel the task (``CancelTask``); a wait then raises TaskCancelled.
+
+        Cancelling a task that already ended (succeeded, failed or cancelled) raises the
+        server's :class:`~vreconnect.faults.InvalidState` as is -- it is not swallowed,
+        since the task's outcome stands and the caller should know it; a task that cannot
+        be cancelled raises NotSupported.
+        """
         self._connection._cancel_task(self.kind, self._id)
 
 
@@ -644,7 +787,11 @@ class AsyncVimTask(AsyncTask):
     cancellable: ClassVar[bool] = True
 
     async def cancel(self) -> None:
-        """Ask vCenter to cancel the task (``CancelTask``); a wait then raises TaskCancelled."""
+        """Ask vCenter to cancel the task (``CancelTask``); a wait then raises TaskCancelled.
+
+        InvalidState if the task already ended, NotSupported if it cannot be cancelled; see
+        :meth:`VimTask.cancel`.
+        """
         await self._connection._cancel_task(self.kind, self._id)
 
 
@@ -720,33 +867,36 @@ def wait_all(
     """Wait for many tasks, at most ``concurrency`` at a time; one outcome per handle, in order.
 
     ``timeout`` is one deadline for all of them, counted from this call (a handle whose turn
-    comes after it passed is still read once). Failures never stop the other waits and are
-    not raised: each lands in its :class:`TaskOutcome`; ``raise_for_failures(outcomes)``
-    raises them together as a :class:`~vreconnect.waiting.WaitManyError`. ``on_progress`` is
-    called from worker threads.
+    comes after it passed is still read once); a TaskTimeout reports that ``timeout``.
+    Failures never stop the other waits and are not raised: each lands in its
+    :class:`TaskOutcome`; ``raise_for_failures(outcomes)`` raises them together as a
+    :class:`~vreconnect.waiting.WaitManyError`. ``on_progress`` is called from worker
+    threads. An interruption (Ctrl-C, or a BaseException from ``on_progress``) returns at
+    once: running waits stop before their next read or sleep, queued ones never start; the
+    tasks themselves go on on the server.
     """
     _check_concurrency(concurrency)
     for handle in handles:
         if not isinstance(handle, SyncTask):
             raise TypeError(f"wait_all takes sync handles; use async_wait_all for {handle!r}")
+    reject_coroutine_callback(on_progress, where="wait_all")
     if not handles:
         return []
     deadline = Deadline(timeout)
+    stop = StopSignal()
 
-    def run(handle: SyncTask) -> TaskStatus:
-        remaining = None if timeout is None else deadline.remaining()
-        return handle.wait_status(remaining, policy=policy, on_progress=on_progress)
+    def job(handle: SyncTask) -> Callable[[], TaskStatus]:
+        return lambda: handle._wait_status(
+            deadline, policy=policy, on_progress=on_progress, stop=stop
+        )
 
-    outcomes: list[TaskOutcome] = []
-    workers = min(concurrency, len(handles))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vreconnect-wait") as pool:
-        futures = [pool.submit(run, handle) for handle in handles]
-        for index, (handle, future) in enumerate(zip(handles, futures, strict=True)):
-            try:
-                outcomes.append(TaskOutcome(index, future.result(), None, handle))
-            except Exception as exc:
-                outcomes.append(TaskOutcome(index, None, exc, handle))
-    return outcomes
+    results = run_in_pool(
+        [job(handle) for handle in handles], workers=min(concurrency, len(handles)), stop=stop
+    )
+    return [
+        TaskOutcome(index, status, error, handle)
+        for index, (handle, (status, error)) in enumerate(zip(handles, results, strict=True))
+    ]
 
 
 async def async_wait_all(
@@ -755,9 +905,10 @@ async def async_wait_all(
     concurrency: int = 8,
     timeout: float | None = None,
     policy: PollPolicy | None = None,
-    on_progress: ProgressCallback | None = None,
+    on_progress: AsyncProgressCallback | None = None,
 ) -> list[TaskOutcome]:
-    """The asyncio twin of :func:`wait_all` (bounded by a semaphore; same contract)."""
+    """The asyncio twin of :func:`wait_all` (bounded by a semaphore; same contract);
+    ``on_progress`` may be an ``async def``."""
     _check_concurrency(concurrency)
     for handle in handles:
         if not isinstance(handle, AsyncTask):
@@ -767,9 +918,8 @@ async def async_wait_all(
 
     async def run(index: int, handle: AsyncTask) -> TaskOutcome:
         async with semaphore:
-            remaining = None if timeout is None else deadline.remaining()
             try:
-                status = await handle.wait_status(remaining, policy=policy, on_progress=on_progress)
+                status = await handle._wait_status(deadline, policy=policy, on_progress=on_progress)
             except Exception as exc:
                 return TaskOutcome(index, None, exc, handle)
             return TaskOutcome(index, status, None, handle)

@@ -183,13 +183,20 @@ class _RestBase(_ConnectionCore[TransportT, ChannelT]):
         super().__init__(url, user, password, tls=tls, timeout=timeout, transport=transport)
         self._rest_url = f"{self._url}/rest"
         self._rest = self._channel("vcenter", self._rest_url, SESSION_HEADER)
-        self.client: RestClient = self._generated_client(RestClient, self._rest)
-        """The generated vSphere Automation client, on this connection's session."""
+        self._client: RestClient = self._generated_client(RestClient, self._rest)
         self._task_readers = {
             "cis": TaskReader(
                 self._rest, cis_tasks_get.request_kwargs, "cis_tasks_get", cis_task_status, _value
             )
         }
+
+    @property
+    def client(self) -> RestClient:
+        """The generated vSphere Automation client, on this connection's session.
+        ConnectionClosed once the connection is closed (a reference kept from before then
+        fails with the generated code's own RuntimeError)."""
+        self._check_open()
+        return self._client
 
     def _login_call(self) -> Call[ChannelT, str]:
         request = cis_session_create.request_kwargs()
@@ -253,8 +260,11 @@ class VCenterRest(SyncConnection, _RestBase[httpx.BaseTransport, SyncChannel]):
 
         Raises from the call: ``vapi.InvalidArgument`` (cross-field rules, bad active-node
         credentials), ``UnverifiedPeer`` (thumbprint mismatch; ``data`` holds the
-        certificate_info), ``Unauthenticated``, ``Unauthorized`` (Global.VCServer),
-        ``vapi.Error``. From ``wait()``: the vAPI error the task failed with.
+        certificate_info), ``Unauthenticated`` (only if refused again right after a new
+        login: a first refusal for want of a session is answered by logging in again and
+        sending the call once more), ``Unauthorized`` (Global.VCServer), ``vapi.Error``.
+        Never resent when its outcome is unknown (transport error, timeout, 5xx). From
+        ``wait()``: the vAPI error the task failed with.
         """
         call = self._redeploy_call(
             _redeploy_spec(

@@ -84,7 +84,6 @@ from vreconnect_generated.clients.vim25.api.task import cancel_task, get_task_in
 from vreconnect_generated.clients.vim25.client import AuthenticatedClient as VimClient
 from vreconnect_generated.clients.vim25.models import (
     HostConnectSpec,
-    HostConnectSpecLockdownMode,
     HostGatewaySpec,
     HostRuntimeInfo,
     HostSystemReconnectSpec,
@@ -124,7 +123,7 @@ def _connect_spec(
     vim_account_name: str | None,
     vim_account_password: str | None,
     management_ip: str | None,
-    lockdown_mode: HostConnectSpecLockdownMode | None,
+    lockdown_mode: str | None,
     host_gateway: HostGatewaySpec | None,
     cnx_spec: HostConnectSpec | None,
 ) -> HostConnectSpec | None:
@@ -269,12 +268,8 @@ class _VCenterBase(_ConnectionCore[TransportT, ChannelT]):
         self._about: Mapping[str, Any] | None = None
         self._vim = self._channel("vim25", self._vim_url, SESSION_HEADER)
         self._sms = self._channel("sms", self._sms_url, SESSION_HEADER)
-        self.client: VimClient = self._generated_client(VimClient, self._vim)
-        """The generated vim25 client, on this connection's session (``asyncio_*`` calls on
-        an AsyncVCenter)."""
-        self.sms_client: SmsClient = self._generated_client(SmsClient, self._sms)
-        """The generated SMS client, on this connection's session (``asyncio_*`` calls on an
-        AsyncVCenter)."""
+        self._client: VimClient = self._generated_client(VimClient, self._vim)
+        self._sms_client: SmsClient = self._generated_client(SmsClient, self._sms)
         self._task_readers = {
             "vim25": TaskReader(
                 self._vim, get_task_info.request_kwargs, "GetTaskInfo", vim_task_status
@@ -283,6 +278,21 @@ class _VCenterBase(_ConnectionCore[TransportT, ChannelT]):
                 self._sms, query_sms_task_info.request_kwargs, "QuerySmsTaskInfo", sms_task_status
             ),
         }
+
+    @property
+    def client(self) -> VimClient:
+        """The generated vim25 client, on this connection's session (``asyncio_*`` calls on
+        an AsyncVCenter). ConnectionClosed once the connection is closed (a reference kept
+        from before then fails with the generated code's own RuntimeError)."""
+        self._check_open()
+        return self._client
+
+    @property
+    def sms_client(self) -> SmsClient:
+        """The generated SMS client, on this connection's session (``asyncio_*`` calls on an
+        AsyncVCenter). ConnectionClosed once the connection is closed."""
+        self._check_open()
+        return self._sms_client
 
     @property
     def release(self) -> str:
@@ -369,9 +379,9 @@ class VCenter(SyncConnection, _VCenterBase[httpx.BaseTransport, SyncChannel]):
     the first call logs in if needed.
     """
 
-    def _login(self) -> str:
-        self._send(self._content_call())
-        return super()._login()
+    def _login(self, timeout: float | None = None) -> str:
+        self._send(self._content_call().capped(timeout))
+        return super()._login(timeout)
 
     def task(self, task_id: str, *, operation: str | None = None) -> VimTask:
         """A handle on an existing vSphere Task (e.g. to resume after a TaskTimeout)."""
@@ -397,7 +407,7 @@ class VCenter(SyncConnection, _VCenterBase[httpx.BaseTransport, SyncChannel]):
         vim_account_name: str | None = None,
         vim_account_password: str | None = None,
         management_ip: str | None = None,
-        lockdown_mode: HostConnectSpecLockdownMode | None = None,
+        lockdown_mode: str | None = None,
         host_gateway: HostGatewaySpec | None = None,
         sync_state: bool | None = None,
         cnx_spec: HostConnectSpec | None = None,
@@ -421,6 +431,11 @@ class VCenter(SyncConnection, _VCenterBase[httpx.BaseTransport, SyncChannel]):
         InvalidArgument/InvalidRequest, NotSupported, InvalidState, InvalidName. From
         ``wait()``: NoHost, InvalidLogin, SSLVerifyFault, AlreadyBeingManaged,
         NotEnoughLicenses, NotSupportedHost, HostConnectFault.
+
+        Like every call that starts work, it is never resent when its outcome is unknown
+        (transport error, timeout, 5xx); refused with NotAuthenticated (the session expired,
+        so nothing was done), it is sent once more after a new login, and NotAuthenticated
+        is raised only if that is refused too.
         """
         check_id(host_id, "host_id")
         body = _reconnect_body(
@@ -442,15 +457,14 @@ class VCenter(SyncConnection, _VCenterBase[httpx.BaseTransport, SyncChannel]):
             reconnect_spec,
             sync_state,
         )
-        self._ensure_session()
         secrets = _call_secrets(body)
         try:
-            task_id = self._send(self._reconnect_call(host_id, body))
+            task_id = self._start(self._reconnect_call(host_id, body))
         except SSLVerifyFault as fault:
             retry = self._accepted(body, fault, accept_thumbprint)
             if retry is None:
                 raise
-            task_id = self._send(self._reconnect_call(host_id, retry))
+            task_id = self._start(self._reconnect_call(host_id, retry))
             return VimTask(self, task_id, operation=_RECONNECT, secrets=secrets)
         handle = VimTask(self, task_id, operation=_RECONNECT, secrets=secrets)
         if accept_thumbprint is not None:
@@ -459,7 +473,7 @@ class VCenter(SyncConnection, _VCenterBase[httpx.BaseTransport, SyncChannel]):
                 if not isinstance(fault, SSLVerifyFault):
                     return None
                 retry = self._accepted(body, fault, accept_thumbprint)
-                return None if retry is None else self._send(self._reconnect_call(host_id, retry))
+                return None if retry is None else self._start(self._reconnect_call(host_id, retry))
 
             handle._retry_hook = replace
         return handle
@@ -523,9 +537,9 @@ class AsyncVCenter(AsyncConnection, _VCenterBase[httpx.AsyncBaseTransport, Async
     ``accept_thumbprint`` may be a plain function or a coroutine function.
     """
 
-    async def _login(self) -> str:
-        await self._send(self._content_call())
-        return await super()._login()
+    async def _login(self, timeout: float | None = None) -> str:
+        await self._send(self._content_call().capped(timeout))
+        return await super()._login(timeout)
 
     def task(self, task_id: str, *, operation: str | None = None) -> AsyncVimTask:
         """A handle on an existing vSphere Task (e.g. to resume after a TaskTimeout)."""
@@ -551,7 +565,7 @@ class AsyncVCenter(AsyncConnection, _VCenterBase[httpx.AsyncBaseTransport, Async
         vim_account_name: str | None = None,
         vim_account_password: str | None = None,
         management_ip: str | None = None,
-        lockdown_mode: HostConnectSpecLockdownMode | None = None,
+        lockdown_mode: str | None = None,
         host_gateway: HostGatewaySpec | None = None,
         sync_state: bool | None = None,
         cnx_spec: HostConnectSpec | None = None,
@@ -579,15 +593,14 @@ class AsyncVCenter(AsyncConnection, _VCenterBase[httpx.AsyncBaseTransport, Async
             reconnect_spec,
             sync_state,
         )
-        await self._ensure_session()
         secrets = _call_secrets(body)
         try:
-            task_id = await self._send(self._reconnect_call(host_id, body))
+            task_id = await self._start(self._reconnect_call(host_id, body))
         except SSLVerifyFault as fault:
             retry = await self._accepted(body, fault, accept_thumbprint)
             if retry is None:
                 raise
-            task_id = await self._send(self._reconnect_call(host_id, retry))
+            task_id = await self._start(self._reconnect_call(host_id, retry))
             return AsyncVimTask(self, task_id, operation=_RECONNECT, secrets=secrets)
         handle = AsyncVimTask(self, task_id, operation=_RECONNECT, secrets=secrets)
         if accept_thumbprint is not None:
@@ -598,7 +611,7 @@ class AsyncVCenter(AsyncConnection, _VCenterBase[httpx.AsyncBaseTransport, Async
                 retry = await self._accepted(body, fault, accept_thumbprint)
                 if retry is None:
                     return None
-                return await self._send(self._reconnect_call(host_id, retry))
+                return await self._start(self._reconnect_call(host_id, retry))
 
             handle._retry_hook = replace
         return handle

@@ -151,12 +151,18 @@ class _VrBase(_ConnectionCore[TransportT, ChannelT]):
         super().__init__(url, user, password, tls=tls, timeout=timeout, transport=transport)
         self._vr_url = f"{self._url}{BASE_PATH}"
         self._vr = self._channel("vr", self._vr_url, SESSION_HEADER)
-        self.client: VrClient = self._generated_client(VrClient, self._vr)
-        """The generated VR client, on this connection's session (``asyncio_*`` calls on an
-        AsyncReplication)."""
+        self._client: VrClient = self._generated_client(VrClient, self._vr)
         self._task_readers = {
             "vr": TaskReader(self._vr, get_task.request_kwargs, "get_task", vr_task_status)
         }
+
+    @property
+    def client(self) -> VrClient:
+        """The generated VR client, on this connection's session (``asyncio_*`` calls on an
+        AsyncReplication). ConnectionClosed once the connection is closed (a reference kept
+        from before then fails with the generated code's own RuntimeError)."""
+        self._check_open()
+        return self._client
 
     def _login_call(self) -> Call[ChannelT, str]:
         return self._basic_login_call(self._vr, login.request_kwargs(), "login", _session_id)
@@ -209,9 +215,12 @@ class Replication(SyncConnection, _VrBase[httpx.BaseTransport, SyncChannel]):
         (the remote Platform Services Controller: ``url``, ``port``, ``thumbprint``,
         ``certificate``, ``username``, ``password``). Or pass the generated ``spec``.
 
-        Raises from the call: VrBadRequest (400), VrUnauthorized (401), VrForbidden (403,
-        VRMRemote.Manage), VrNotFound (404, unknown pairing), VrServerError (500). From
-        ``wait()``: VrError (wrong PSC credentials, remote unreachable).
+        Raises from the call: VrBadRequest (400), VrUnauthorized (401: only if refused again
+        right after a new login -- a first 401 is answered by logging in again and sending
+        the call once more), VrForbidden (403, VRMRemote.Manage), VrNotFound (404, unknown
+        pairing), VrServerError (500). Never resent when its outcome is unknown (transport
+        error, timeout, 5xx). From ``wait()``: VrError (wrong PSC credentials, remote
+        unreachable).
         """
         call = self._reconnect_call(
             check_id(pairing_id, "pairing_id"),

@@ -44,6 +44,15 @@ PASSWORD = "VMware1!"
 #: Fast polling so that tests with retries or running tasks stay quick.
 FAST = PollPolicy(initial_delay=0.02, multiplier=1.5, max_delay=0.1, jitter=0.0)
 
+#: Fault-rule names that refuse a call for want of a session: the overlay logs in again and
+#: resends such a call once, so a rule must fire twice for the refusal to reach the caller.
+SESSION_REFUSALS = frozenset({"NotAuthenticated", "unauthenticated", "401"})
+
+
+def refusals(name: str) -> int:
+    """How many times a call-channel rule ``name`` must fire to be raised to the caller."""
+    return 2 if name in SESSION_REFUSALS else 1
+
 
 def surface_ready(name: str) -> bool:
     """True if the simulator registers surface ``name`` (surfaces may still be landing)."""
@@ -102,6 +111,22 @@ class Control:
         assert response.status_code == 200, response.text
         result: dict[str, Any] = response.json()
         return result
+
+    def health(self) -> dict[str, Any]:
+        """``GET /_sim/health``."""
+        response = self.http.get("/health")
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def live_sessions(self, store: str) -> int:
+        """Live sessions of login domain ``store`` (vim25, rest, vr), from ``/_sim/health``."""
+        count: int = self.health()["sessions"].get(store, 0)
+        return count
+
+    def rule(self, operation: str) -> dict[str, Any]:
+        """The (first) fault rule of ``operation``, with its counters."""
+        return next(r for r in self.rules() if r["operation"] == operation)
 
     def close(self) -> None:
         self.http.close()

@@ -18,7 +18,9 @@ from vreconnect import (
     AsyncVCenter,
     GatewayError,
     PollPolicy,
+    ProgressReport,
     TaskState,
+    TaskTimeout,
     TransportError,
     UnexpectedResponse,
     VCenter,
@@ -71,6 +73,10 @@ def _vc(handler: Callable[[httpx.Request], httpx.Response]) -> VCenter:
 
 def _success(**extra: Any) -> httpx.Response:
     return _json(200, {"_typeName": "TaskInfo", "key": "t-1", "state": "success", **extra})
+
+
+def _running() -> httpx.Response:
+    return _json(200, {"_typeName": "TaskInfo", "key": "t-1", "state": "running"})
 
 
 def test_retry_after_is_honoured_on_task_reads() -> None:
@@ -136,16 +142,104 @@ def test_an_undocumented_404_is_an_unexpected_response() -> None:
     assert info.value.status_code == 404
 
 
-def test_unknown_task_state_keeps_polling() -> None:
+def test_unknown_task_state_keeps_polling_and_says_so_in_the_progress() -> None:
     def info(n: int) -> httpx.Response:
         if n < 3:
             return _json(200, {"key": "t-1", "state": "someNewState", "progress": 10})
         return _success()
 
     fake = FakeVim(info)
+    reports: list[ProgressReport] = []
     with VCenter("https://vc", "u", "p", transport=httpx.MockTransport(fake)) as vc:
-        assert vc.task("t-1").status().state is TaskState.RUNNING
-        vc.task("t-1").wait(timeout=5, policy=FAST)
+        status = vc.task("t-1").status()
+        assert status.state is TaskState.RUNNING
+        assert status.message == "unknown state 'someNewState'"
+        vc.task("t-1").wait(timeout=5, policy=FAST, on_progress=reports.append)
+    assert [(r.state, r.message, r.final) for r in reports] == [
+        (TaskState.RUNNING, "unknown state 'someNewState'", False),
+        (TaskState.SUCCEEDED, None, True),
+    ]
+
+
+def test_wait_bounds_the_request_timeouts_of_reads_and_re_login() -> None:
+    """Each request of a wait (task reads, and the re-login after an expired session) carries
+    an httpx timeout of at most what is left of the wait's timeout, and never more than the
+    connection's own."""
+    seen: dict[str, list[float]] = {}
+    expired = {"_typeName": "NotAuthenticated", "faultMessage": []}
+
+    def info(n: int) -> httpx.Response:
+        return _json(500, expired) if n == 2 else _success() if n > 3 else _running()
+
+    fake = FakeVim(info)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix(BASE)
+        seen.setdefault(path, []).append(request.extensions["timeout"]["read"])
+        return fake(request)
+
+    with VCenter("https://vc", "u", "p", timeout=30, transport=httpx.MockTransport(handler)) as vc:
+        vc.task("t-1").wait(timeout=3, policy=FAST)
+        reads, logins = seen["/Task/t-1/info"], seen["/SessionManager/SM/Login"]
+        assert len(reads) == 4 and all(0 < t <= 3 for t in reads)
+        assert logins[0] == 30  # the first login is no part of a wait
+        assert len(logins) == 2 and 0 < logins[1] <= 3  # the re-login during the wait
+        assert seen["/ServiceInstance/ServiceInstance/content"][1] <= 3
+        vc.task("t-1").wait(timeout=None, policy=FAST)
+        assert reads[-1] == 30  # without a timeout: the connection's own
+    with VCenter("https://vc", "u", "p", timeout=2, transport=httpx.MockTransport(handler)) as vc:
+        vc.task("t-1").wait(timeout=60, policy=FAST)
+        assert seen["/Task/t-1/info"][-1] == 2  # never more than the connection's own
+
+
+def test_a_failed_re_login_leaves_the_connection_logged_out() -> None:
+    """The session expired and the password no longer works: the call raises InvalidLogin,
+    ``logged_in`` turns False, and the next call tries a fresh login."""
+    logins: list[int] = []
+    good = FakeVim(lambda n: _success())
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix(BASE)
+        if path == "/SessionManager/SM/Login":
+            logins.append(1)
+            if len(logins) == 2:
+                return _json(500, {"_typeName": "InvalidLogin", "faultMessage": []})
+        if path == "/HostSystem/host-1/ReconnectHost_Task" and len(logins) == 1:
+            return _json(500, {"_typeName": "NotAuthenticated", "faultMessage": []})
+        return good(request)
+
+    with _vc(handler) as vc:
+        with pytest.raises(faults.InvalidLogin):
+            vc.reconnect_host("host-1")
+        assert not vc.logged_in
+        assert vc.reconnect_host("host-1").id == "t-1"  # a fresh login, then the call
+        assert vc.logged_in and len(logins) == 3
+
+
+def test_a_timeout_never_shows_a_password_echoed_in_the_task_info() -> None:
+    secret = "Echoed-Pa55!"
+
+    def info(n: int) -> httpx.Response:
+        return _json(
+            200,
+            {
+                "_typeName": "TaskInfo",
+                "key": "t-1",
+                "state": "running",
+                "description": {"message": f"reconnecting with password {secret}"},
+                "reason": {"userName": "root", "password": secret},
+            },
+        )
+
+    with _vc(FakeVim(info)) as vc:
+        task = vc.reconnect_host("host-1", user_name="root", password=secret)
+        with pytest.raises(TaskTimeout) as failed:
+            task.wait(timeout=0.05, policy=FAST)
+    status = failed.value.last_status
+    assert status is not None and secret in repr(status.raw)
+    for text in (str(failed.value), repr(failed.value), repr(status), repr(status.safe_raw)):
+        assert secret not in text
+    assert status.safe_raw["reason"]["password"] == "********"  # type: ignore[index]
 
 
 def test_login_without_a_session_header_fails_clearly() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.overlay.conftest import FAST, Control, Env
+from tests.overlay.conftest import FAST, Control, Env, refusals
 from vreconnect import TaskCancelUnsupported, TaskState, TaskTimeout, faults
 
 RECONNECT = "VasaProviderReconnect_Task"
@@ -42,13 +42,14 @@ def test_reconnect_vasa_provider_succeeds(env: Env) -> None:
 
 @pytest.mark.parametrize("name", SMS_FAULTS)
 def test_fault_via_call(env: Env, control: Control, name: str) -> None:
-    control.fault(surface="sms", operation=RECONNECT, fault=name, count=1)
+    control.fault(surface="sms", operation=RECONNECT, fault=name, count=refusals(name))
     vc = env.vcenter()
     with pytest.raises(_cls(name)) as info:
         env.run(vc.reconnect_vasa_provider("vasa-2"))
     assert type(info.value) is _cls(name)
     assert info.value.operation == RECONNECT and info.value.status == 500
     assert info.value.task_id is None
+    assert control.rule(RECONNECT)["matched"] == refusals(name)
 
 
 @pytest.mark.parametrize("name", SMS_FAULTS)

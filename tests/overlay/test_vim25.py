@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.overlay.conftest import ADMIN, FAST, PASSWORD, Control, Env, Recorder
+from tests.overlay.conftest import ADMIN, FAST, PASSWORD, Control, Env, Recorder, refusals
 from vreconnect import (
     ProgressReport,
     TaskCancelled,
@@ -198,7 +198,7 @@ def test_reconnect_fault_via_call(env: Env, control: Control, name: str) -> None
         operation=RECONNECT,
         fault=name,
         fault_fields=_FIELDS.get(name, {}),
-        count=1,
+        count=refusals(name),
     )
     vc = env.vcenter()
     with pytest.raises(_fault_class(name)) as info:
@@ -206,6 +206,7 @@ def test_reconnect_fault_via_call(env: Env, control: Control, name: str) -> None
     fault = info.value
     assert type(fault) is _fault_class(name)
     assert fault.operation == RECONNECT and fault.status == 500 and fault.task_id is None
+    assert control.rule(RECONNECT)["matched"] == refusals(name)  # resent only after a refusal
 
 
 @pytest.mark.parametrize("name", RECONNECT_FAULTS)
@@ -232,11 +233,12 @@ def test_reconnect_fault_via_task(env: Env, control: Control, name: str) -> None
 
 @pytest.mark.parametrize("name", DAS_FAULTS)
 def test_das_fault_via_call(env: Env, control: Control, name: str) -> None:
-    control.fault(surface="vim25", operation=DAS, fault=name, count=1)
+    control.fault(surface="vim25", operation=DAS, fault=name, count=refusals(name))
     vc = env.vcenter()
     with pytest.raises(_fault_class(name)) as info:
         env.run(vc.reconfigure_host_for_das("host-203"))
     assert info.value.operation == DAS and info.value.task_id is None
+    assert control.rule(DAS)["matched"] == refusals(name)
 
 
 @pytest.mark.parametrize("name", DAS_FAULTS)
@@ -470,15 +472,6 @@ def test_slow_task_reads_time_out_and_are_retried(env: Env, control: Control) ->
     task = env.run(vc.reconnect_host("host-102"))
     env.run(task.wait(timeout=10, policy=FAST))
     assert next(r for r in control.rules() if r["operation"] == "GetTaskInfo")["fired"] == 1
-
-
-def test_too_many_transient_failures_raise_the_last_one(env: Env, control: Control) -> None:
-    control.fault(surface="vim25", operation="GetTaskInfo", status=503)
-    vc = env.vcenter()
-    task = env.run(vc.reconnect_host("host-102"))
-    with pytest.raises(TransportError) as info:
-        env.run(task.wait(timeout=10, policy=FAST))
-    assert getattr(info.value, "status_code", None) == 503
 
 
 def test_calls_that_start_work_are_never_retried(env: Env, control: Control) -> None:

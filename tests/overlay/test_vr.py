@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from tests.overlay.conftest import ADMIN, FAST, PASSWORD, Control, Env, surface_ready
+from tests.overlay.conftest import (
+    ADMIN,
+    FAST,
+    PASSWORD,
+    Control,
+    Env,
+    refusals,
+    surface_ready,
+)
 from vreconnect import TaskCancelUnsupported, TaskState, TaskTimeout, faults
 from vreconnect_generated.clients.vr.api.pairings import get_pairings
 from vreconnect_generated.clients.vr.models import PairingSpec, PscInfo
@@ -85,13 +93,14 @@ def test_reconnect_with_generated_spec(env: Env) -> None:
 
 @pytest.mark.parametrize(("name", "cls", "status"), VR_ERRORS)
 def test_error_via_call(env: Env, control: Control, name: str, cls: type, status: int) -> None:
-    control.fault(surface="vr", operation=RECONNECT, fault=name, count=1)
+    control.fault(surface="vr", operation=RECONNECT, fault=name, count=refusals(name))
     vr = env.vr()
     with pytest.raises(cls) as info:
         env.run(_reconnect(vr))
     assert type(info.value) is cls
     assert info.value.status == status and info.value.operation == RECONNECT
     assert info.value.task_id is None
+    assert control.rule(RECONNECT)["matched"] == refusals(name)
 
 
 @pytest.mark.parametrize(("name", "cls", "status"), VR_ERRORS)

@@ -102,7 +102,12 @@ class _FakeBackend:
         return TaskStatus(task_id, "vim25", state, progress=None, result=task_id)
 
     def _read_task_status(
-        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
+        self,
+        kind: TaskKind,
+        task_id: str,
+        operation: str | None,
+        secrets: Sequence[str],
+        timeout: float | None = None,
     ) -> TaskStatus:
         n = self._begin(task_id)
         try:
@@ -114,13 +119,18 @@ class _FakeBackend:
     def _cancel_task(self, kind: TaskKind, task_id: str) -> None:
         raise AssertionError("not used")
 
-    def _reauthenticate(self, stale: str | None) -> None:
+    def _reauthenticate(self, stale: str | None, timeout: float | None = None) -> None:
         raise AssertionError("not used")
 
 
 class _AsyncFakeBackend(_FakeBackend):
     async def _read_task_status(  # type: ignore[override]
-        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
+        self,
+        kind: TaskKind,
+        task_id: str,
+        operation: str | None,
+        secrets: Sequence[str],
+        timeout: float | None = None,
     ) -> TaskStatus:
         n = self._begin(task_id)
         try:

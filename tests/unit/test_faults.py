@@ -93,8 +93,27 @@ def fault_examples() -> Iterator[tuple[str, str, dict[str, Any]]]:
                 if not op or "500" not in op["responses"]:
                     continue
                 content = op["responses"]["500"].get("content", {}).get("application/json", {})
-                if "example" in content:
-                    yield doc, op["operationId"], content["example"]
+                for body in examples_of(content):
+                    yield doc, op["operationId"], body
+
+
+def examples_of(media: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every example body of a media type object: ``example``, or each of ``examples``."""
+    if "example" in media:
+        return [media["example"]]
+    return [item["value"] for item in media.get("examples", {}).values() if "value" in item]
+
+
+def first_example(media: dict[str, Any]) -> dict[str, Any]:
+    """The main example body of a media type object (``example``, else the ``realistic`` one
+    of ``examples``, else the first)."""
+    named = media.get("examples", {})
+    if "example" not in media and "realistic" in named:
+        return copy.deepcopy(named["realistic"]["value"])
+    bodies = examples_of(media)
+    if not bodies:
+        raise KeyError("example")
+    return copy.deepcopy(bodies[0])
 
 
 def example(spec: dict[str, Any], operation_id: str, status: str = "500") -> dict[str, Any]:
@@ -103,10 +122,7 @@ def example(spec: dict[str, Any], operation_id: str, status: str = "500") -> dic
         for method in HTTP_METHODS:
             op = item.get(method)
             if op and op["operationId"] == operation_id:
-                body: dict[str, Any] = op["responses"][status]["content"]["application/json"][
-                    "example"
-                ]
-                return copy.deepcopy(body)
+                return first_example(op["responses"][status]["content"]["application/json"])
     raise KeyError(operation_id)
 
 
@@ -737,8 +753,7 @@ def request_example(spec: dict[str, Any], operation_id: str) -> dict[str, Any]:
         for method in HTTP_METHODS:
             op = item.get(method)
             if op and op["operationId"] == operation_id:
-                body: dict[str, Any] = op["requestBody"]["content"]["application/json"]["example"]
-                return copy.deepcopy(body)
+                return first_example(op["requestBody"]["content"]["application/json"])
     raise KeyError(operation_id)
 
 

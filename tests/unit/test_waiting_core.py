@@ -8,7 +8,7 @@ import random
 import httpx
 import pytest
 
-from vreconnect.errors import TransportError, VReconnectError
+from vreconnect.errors import TaskTimeout, TransportError, VReconnectError
 from vreconnect.waiting import (
     Deadline,
     PollPolicy,
@@ -75,6 +75,55 @@ def test_task_status_rejects_bad_progress(progress: object) -> None:
 def test_task_status_rejects_non_enum_state() -> None:
     with pytest.raises(ValueError, match="state"):
         TaskStatus(task_id="t", kind="vim25", state="running", progress=None, message=None)  # type: ignore[arg-type]
+
+
+def test_task_status_repr_leaves_raw_out_and_safe_raw_is_redacted() -> None:
+    secret = "H0st-Secret-Pa55!"
+    raw = {
+        "state": "error",
+        "description": f"login as root with {secret} failed",
+        "spec": {"userName": "root", "password": secret},
+    }
+    st = TaskStatus(
+        task_id="task-1",
+        kind="vim25",
+        state=TaskState.FAILED,
+        message="login failed",
+        result={"echo": secret, "vimAccountPassword": "x"},
+        raw=raw,
+        secrets=(secret,),
+    )
+    assert st.raw is raw  # callers still get exactly what the server sent
+    assert secret not in repr(st) and "'x'" not in repr(st)
+    assert "task-1" in repr(st) and "login failed" in repr(st)
+    assert st.safe_raw == {
+        "state": "error",
+        "description": "login as root with ******** failed",
+        "spec": {"userName": "root", "password": "********"},
+    }
+    # Password-like keys are masked even without being told the secret.
+    plain = TaskStatus(task_id="t", kind="vr", state=TaskState.RUNNING, raw={"password": "p"})
+    assert plain.safe_raw == {"password": "********"} and "'p'" not in repr(plain)
+    # The secrets are not kept, and do not take part in equality.
+    assert "secrets" not in vars(st)
+    assert st == TaskStatus(
+        task_id="task-1",
+        kind="vim25",
+        state=TaskState.FAILED,
+        message="login failed",
+        result={"echo": secret, "vimAccountPassword": "x"},
+        raw=raw,
+    )
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(1, "1s"), (0.999997, "1s"), (0.25, "0.25s"), (600.0, "600s"), (12.54, "12.5s")],
+)
+def test_task_timeout_message_formats_the_timeout(seconds: float, text: str) -> None:
+    err = TaskTimeout("task-3", seconds, status(TaskState.RUNNING, progress=40))
+    assert str(err) == f"task task-3 did not finish within {text} (last state running, 40%)"
+    assert err.timeout == seconds
 
 
 # --- PollPolicy ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pytest
 
 from vreconnect.errors import TaskTimeout, VReconnectError
 from vreconnect.waiting import (
+    Deadline,
     PollPolicy,
     ProgressReport,
     TaskCancelled,
@@ -322,6 +323,71 @@ async def test_a_custom_transient_predicate_replaces_the_default(
         await driver.wait(script, timeout=60, transient=lambda e: isinstance(e, KeyError))
 
 
+async def test_with_a_deadline_transient_errors_are_retried_until_it_not_by_count(
+    driver: Driver, clock: FakeClock
+) -> None:
+    """A gateway answering 504 for good: the wait keeps trying (backing off) until its
+    timeout, then raises TaskTimeout with the last status read and the last 504 as cause."""
+    running = st(R, progress=20)
+    gateway = [StatusCodeError(504) for _ in range(60)]
+    policy = PollPolicy(
+        initial_delay=0.25, multiplier=2.0, max_delay=1.0, jitter=0.0, max_transient_retries=5
+    )
+    script = Script(clock, [running, *gateway])
+    with pytest.raises(TaskTimeout) as info:
+        await driver.wait(script, timeout=10.0, policy=policy, task_id="task-9")
+    err = info.value
+    assert (err.task_id, err.timeout, err.last_status) == ("task-9", 10.0, running)
+    assert isinstance(err.__cause__, StatusCodeError) and err.__cause__.status_code == 504
+    assert err.__cause__ is gateway[len(script.read_times) - 2]  # the last read's error
+    assert len(script.read_times) - 1 > policy.max_transient_retries
+    assert clock.sleeps[:4] == [0.25, 0.5, 1.0, 1.0]  # backing off, capped
+    assert script.read_times[-1] == clock.start + 10.0  # tried up to the deadline
+    assert sum(clock.sleeps) == 10.0
+
+
+async def test_without_a_deadline_the_count_bounds_transient_errors_and_names_the_task(
+    driver: Driver, clock: FakeClock
+) -> None:
+    errors = [StatusCodeError(503) for _ in range(4)]
+    policy = PollPolicy(jitter=0.0, max_transient_retries=2)
+    script = Script(clock, [st(R, task_id="task-5"), *errors])
+    with pytest.raises(StatusCodeError) as info:
+        await driver.wait(script, timeout=None, policy=policy)
+    assert info.value is errors[2]
+    assert info.value.task_id == "task-5"  # type: ignore[attr-defined]
+
+
+async def test_any_error_escaping_a_wait_carries_the_task_id(
+    driver: Driver, clock: FakeClock
+) -> None:
+    bug = StatusCodeError(500)
+    with pytest.raises(StatusCodeError) as info:
+        await driver.wait(Script(clock, [bug]), timeout=60, task_id="task-77")
+    assert info.value.task_id == "task-77"  # type: ignore[attr-defined]
+    # One that already names a task keeps it; with no task id known, none is invented.
+    named = StatusCodeError(500)
+    named.task_id = "task-1"  # type: ignore[attr-defined]
+    with pytest.raises(StatusCodeError):
+        await driver.wait(Script(clock, [named]), timeout=60, task_id="task-77")
+    assert named.task_id == "task-1"  # type: ignore[attr-defined]
+    anonymous = StatusCodeError(500)
+    with pytest.raises(StatusCodeError):
+        await driver.wait(Script(clock, [anonymous]), timeout=60)
+    assert not hasattr(anonymous, "task_id")
+
+
+async def test_a_shared_deadline_reports_its_own_timeout(driver: Driver, clock: FakeClock) -> None:
+    """wait_all and a wait that continues on a replacement task pass their Deadline on: a
+    timeout reports the caller's timeout, not what was left of it."""
+    deadline = Deadline(5.0, clock=clock)
+    clock.now += 4.0  # spent on something else first (an earlier task, say)
+    with pytest.raises(TaskTimeout) as info:
+        await driver.wait(Script(clock, [st(R)]), timeout=deadline)
+    assert info.value.timeout == 5.0 and "within 5s" in str(info.value)
+    assert sum(clock.sleeps) == 1.0
+
+
 # --- session expiry --------------------------------------------------------------------------
 
 
@@ -376,6 +442,80 @@ async def test_session_expiry_without_a_reauthenticate_callback_raises(
     script = Script(clock, [expired, st(OK)])
     with pytest.raises(StatusCodeError):
         await driver.wait(script, timeout=60, is_session_expired=lambda e: e is expired)
+
+
+async def test_a_re_login_that_fails_transiently_is_retried(
+    driver: Driver, clock: FakeClock
+) -> None:
+    calls: list[str] = []
+    outcomes: list[Exception | None] = [httpx.ConnectError("login blip"), None]
+
+    def login() -> None:
+        calls.append("login")
+        outcome = outcomes.pop(0)
+        if outcome is not None:
+            raise outcome
+
+    async def async_login() -> None:
+        login()
+
+    script = Script(clock, [SessionExpired(), SessionExpired(), st(OK)])
+    result = await driver.wait(
+        script,
+        timeout=60,
+        reauthenticate=login if driver.mode == "sync" else async_login,
+        is_session_expired=lambda e: isinstance(e, SessionExpired),
+    )
+    assert result.state is OK
+    assert calls == ["login", "login"]
+    assert clock.sleeps == [0.25]  # backed off after the failed login, not after the good one
+
+
+async def test_a_re_login_running_into_the_deadline_is_a_timeout(
+    driver: Driver, clock: FakeClock
+) -> None:
+    slow = httpx.ReadTimeout("login too slow")
+
+    def login() -> None:
+        clock.now += 10.0  # the login took all the time there was
+        raise slow
+
+    async def async_login() -> None:
+        login()
+
+    running = st(R)
+    script = Script(clock, [running, SessionExpired(), st(OK)])
+    with pytest.raises(TaskTimeout) as info:
+        await driver.wait(
+            script,
+            timeout=5.0,
+            reauthenticate=login if driver.mode == "sync" else async_login,
+            is_session_expired=lambda e: isinstance(e, SessionExpired),
+        )
+    assert info.value.__cause__ is slow and info.value.last_status is running
+    assert info.value.timeout == 5.0
+
+
+async def test_a_re_login_refused_is_raised_with_the_task_id(
+    driver: Driver, clock: FakeClock
+) -> None:
+    refused = RuntimeError("InvalidLogin")
+
+    def login() -> None:
+        raise refused
+
+    async def async_login() -> None:
+        login()
+
+    with pytest.raises(RuntimeError) as info:
+        await driver.wait(
+            Script(clock, [SessionExpired(), st(OK)]),
+            timeout=60,
+            task_id="task-4",
+            reauthenticate=login if driver.mode == "sync" else async_login,
+            is_session_expired=lambda e: isinstance(e, SessionExpired),
+        )
+    assert info.value is refused and info.value.task_id == "task-4"  # type: ignore[attr-defined]
 
 
 # --- progress reports ------------------------------------------------------------------------
@@ -450,6 +590,54 @@ async def test_final_report_is_delivered_when_the_wait_dies_mid_sleep(
                 script.aread, timeout=60, clock=clock, sleep=bad_async_sleep, on_progress=reports
             )
     assert [(r.progress, r.final) for r in reports.items] == [(5, False), (5, True)]
+
+
+async def test_async_progress_callbacks_are_awaited_in_order(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[tuple[int | None, bool]] = []
+
+    async def on_progress(report: ProgressReport) -> None:
+        await asyncio.sleep(0)
+        seen.append((report.progress, report.final))
+        if report.progress == 50:
+            raise ValueError("progress bar exploded")
+
+    script = Script(clock, [st(R, progress=10), st(R, progress=50), st(OK, progress=100)])
+    with caplog.at_level(logging.WARNING, logger="vreconnect.waiting"):
+        result = await async_wait_for(
+            script.aread,
+            timeout=60,
+            policy=NO_JITTER,
+            clock=clock,
+            sleep=clock.async_sleep,
+            on_progress=on_progress,
+        )
+    assert result.state is OK
+    assert seen == [(10, False), (50, False), (100, True)]
+    assert sum("progress callback failed" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_the_blocking_drivers_refuse_an_async_callback(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def on_progress(report: ProgressReport) -> None:
+        raise AssertionError("never called")
+
+    with pytest.raises(TypeError, match="coroutine function"):
+        wait_for(lambda: st(OK), timeout=1, on_progress=on_progress)
+    with pytest.raises(TypeError, match="coroutine function"):
+        wait_all([lambda: st(OK)], timeout=1, on_progress=on_progress)
+    # A plain function that returns a coroutine: dropped (closed, never run) with a warning.
+    ran: list[str] = []
+
+    async def body() -> None:
+        ran.append("ran")
+
+    with caplog.at_level(logging.WARNING, logger="vreconnect.waiting"):
+        wait_for(lambda: st(OK), timeout=1, on_progress=lambda report: body())
+    assert ran == []
+    assert any("cannot await" in r.getMessage() for r in caplog.records)
 
 
 async def test_cancelling_an_async_wait_delivers_the_final_report(clock: FakeClock) -> None:
@@ -561,6 +749,46 @@ def test_wait_all_names_tasks_that_never_answered() -> None:
     )
     assert isinstance(outcomes[0].error, TaskTimeout)
     assert outcomes[0].error.task_id == "t-x"
+
+
+def test_an_interrupted_wait_all_returns_at_once_and_stops_its_waits() -> None:
+    """Ctrl-C (here: a KeyboardInterrupt from a progress callback) must not block until every
+    task ends: wait_all re-raises at once and every wait stops."""
+    reads = [0] * 4
+    lock = threading.Lock()
+
+    def make_reader(i: int) -> Callable[[], TaskStatus]:
+        def read() -> TaskStatus:
+            with lock:
+                reads[i] += 1
+            return st(R, task_id=f"t{i}", progress=min(reads[i], 100))
+
+        return read
+
+    interrupted: list[str] = []
+
+    def on_progress(report: ProgressReport) -> None:
+        if report.task_id == "t0" and report.progress == 3 and not interrupted:
+            interrupted.append(report.task_id)
+            raise KeyboardInterrupt
+
+    policy = PollPolicy(initial_delay=0.01, multiplier=1.0, max_delay=0.01, jitter=0.0)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        wait_all(
+            [make_reader(i) for i in range(4)],
+            concurrency=2,
+            timeout=10,
+            policy=policy,
+            on_progress=on_progress,
+        )
+    assert time.monotonic() - started < 5  # not the 10 s the other waits had left
+    time.sleep(0.05)  # a read in flight when the interrupt came may still finish
+    with lock:
+        settled = sum(reads)
+    time.sleep(0.1)
+    with lock:
+        assert sum(reads) == settled  # every wait stopped
 
 
 def test_wait_all_validates_arguments() -> None:

@@ -257,7 +257,9 @@ class Fault(VReconnectError):
         messages: the fault's messages, secrets and echoed passwords redacted.
         status: the HTTP status the fault arrived with (None when it came in a task).
         operation: the operationId of the call that raised it.
-        task_id: set (see :meth:`with_task`) when the fault ended a task.
+        task_id: set (see :meth:`with_task`) when the fault ended a task (``status`` is then
+            None), and also on a fault a task wait raised while reading the task's status
+            or logging in again (``status`` set, ``operation`` the read or the login).
         raw: the body as received (the parsed JSON when it parsed; the original bytes/str
             when it did not). Use :attr:`safe_raw` to show it.
         type_name: the wire name actually received; it differs from the class's

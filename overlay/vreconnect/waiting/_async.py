@@ -4,50 +4,61 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from ._core import (
+    UNKNOWN_TASK,
     Deadline,
     _Raise,
     _Reauthenticate,
     _Return,
+    _Sleep,
     _WaitMachine,
+    attach_task_id,
     is_transient,
 )
 from ._many import WaitOutcome
 from ._types import PollPolicy, ProgressReport, TaskStatus
 
-__all__ = ["async_wait_all", "async_wait_for"]
+__all__ = ["AsyncProgressCallback", "async_wait_all", "async_wait_for"]
+
+logger = logging.getLogger("vreconnect.waiting")
 
 AsyncReauthenticate = Callable[[], Awaitable[object] | None]
+#: A progress callback of the async drivers: a plain function or an ``async def`` (what it
+#: returns is awaited if it is awaitable).
+AsyncProgressCallback = Callable[[ProgressReport], object]
 
 
 async def async_wait_for(
     read_status: Callable[[], Awaitable[TaskStatus]],
     *,
-    timeout: float | None,
+    timeout: float | Deadline | None,
     policy: PollPolicy = PollPolicy(),  # noqa: B008 - frozen, so sharing the default is safe
-    on_progress: Callable[[ProgressReport], None] | None = None,
+    on_progress: AsyncProgressCallback | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     rng: random.Random | None = None,
     transient: Callable[[BaseException], bool] = is_transient,
     reauthenticate: AsyncReauthenticate | None = None,
     is_session_expired: Callable[[BaseException], bool] | None = None,
-    task_id: str = "?",
+    task_id: str = UNKNOWN_TASK,
 ) -> TaskStatus:
     """Await ``read_status`` until the task settles; the async twin of :func:`wait_for`.
 
     Same semantics, errors and progress reports as :func:`wait_for`. ``read_status`` and
-    ``sleep`` are awaited; ``on_progress`` is a plain function; ``reauthenticate`` may be
-    either (its result is awaited if it is awaitable). Cancelling the wait cancels only the
-    waiting (the task keeps running on the server) and still delivers the final report.
+    ``sleep`` are awaited; ``on_progress`` and ``reauthenticate`` may each be a plain
+    function or an ``async def`` (what they return is awaited if it is awaitable; an
+    exception from an awaited progress callback is logged and ignored, like a plain one's).
+    Cancelling the wait cancels only the waiting (the task keeps running on the server) and
+    still delivers the final report.
     """
     return await _wait(
         read_status,
-        deadline=Deadline(timeout, clock=clock),
+        deadline=Deadline.of(timeout, clock=clock),
         policy=policy,
         on_progress=on_progress,
         clock=clock,
@@ -65,7 +76,7 @@ async def _wait(
     *,
     deadline: Deadline,
     policy: PollPolicy,
-    on_progress: Callable[[ProgressReport], None] | None,
+    on_progress: AsyncProgressCallback | None,
     clock: Callable[[], float],
     sleep: Callable[[float], Awaitable[object]],
     rng: random.Random,
@@ -84,6 +95,7 @@ async def _wait(
         on_progress=on_progress,
         clock=clock,
         task_id=task_id,
+        awaitable_callbacks=True,
     )
     try:
         while True:
@@ -93,20 +105,39 @@ async def _wait(
                 step = machine.on_read_error(exc)
             else:
                 step = machine.on_status(status)
+            await _run_callbacks(machine)
+            if isinstance(step, _Reauthenticate):
+                assert reauthenticate is not None  # the machine only asks when one was given
+                try:
+                    pending = reauthenticate()
+                    if inspect.isawaitable(pending):
+                        await pending
+                    continue
+                except Exception as exc:
+                    step = machine.on_reauthenticate_error(exc)
             if isinstance(step, _Return):
                 return step.status
             if isinstance(step, _Raise):
                 raise step.error
-            if isinstance(step, _Reauthenticate):
-                assert reauthenticate is not None  # the machine only asks when one was given
-                pending = reauthenticate()
-                if inspect.isawaitable(pending):
-                    await pending
-            else:
-                await sleep(step.delay)
+            assert isinstance(step, _Sleep)  # re-login answers a sleep or a raise
+            await sleep(step.delay)
+    except Exception as exc:
+        attach_task_id(exc, machine.task_id)
+        raise
     finally:
         # Also on cancellation and on errors from reauthenticate/sleep.
         machine.finish()
+        await _run_callbacks(machine)
+
+
+async def _run_callbacks(machine: _WaitMachine) -> None:
+    """Await what ``async def`` progress callbacks returned, in order; their errors are
+    logged, as a plain callback's are."""
+    for pending in machine.take_pending_callbacks():
+        try:
+            await pending
+        except Exception:
+            logger.warning("progress callback failed for task %s", machine.task_id, exc_info=True)
 
 
 async def async_wait_all(
@@ -115,7 +146,7 @@ async def async_wait_all(
     concurrency: int = 8,
     timeout: float | None,
     policy: PollPolicy = PollPolicy(),  # noqa: B008 - frozen, so sharing the default is safe
-    on_progress: Callable[[ProgressReport], None] | None = None,
+    on_progress: AsyncProgressCallback | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     rng: random.Random | None = None,
@@ -152,7 +183,7 @@ async def async_wait_all(
                     transient=transient,
                     reauthenticate=reauthenticate,
                     is_session_expired=is_session_expired,
-                    task_id=task_ids[index] if task_ids is not None else "?",
+                    task_id=task_ids[index] if task_ids is not None else UNKNOWN_TASK,
                 )
             except Exception as exc:
                 return WaitOutcome(index, None, exc)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import inspect
 import logging
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
@@ -23,11 +24,14 @@ from vreconnect.errors import TransportError as VReconnectTransportError
 from ._types import PollPolicy, ProgressReport, TaskCancelled, TaskFailed, TaskState, TaskStatus
 
 __all__ = [
+    "UNKNOWN_TASK",
     "Deadline",
     "WaitDecision",
+    "attach_task_id",
     "classify",
     "is_transient",
     "next_delay",
+    "reject_coroutine_callback",
     "resolve",
 ]
 
@@ -74,14 +78,34 @@ def _terminal_error(status: TaskStatus) -> BaseException | None:
         error = status.error
         if error is None:
             return TaskFailed(status.task_id, status)
-        if getattr(error, "task_id", None) is None:
-            # Best effort: some exception types refuse new attributes (__slots__).
-            with contextlib.suppress(AttributeError, TypeError):
-                error.task_id = status.task_id  # type: ignore[attr-defined]
+        attach_task_id(error, status.task_id)
         return error
     if status.state is TaskState.CANCELLED:
         return TaskCancelled(status.task_id, status)
     return ValueError(f"task {status.task_id} is not finished (state {status.state.value})")
+
+
+#: The ``task_id`` a wait is given when the caller does not know it.
+UNKNOWN_TASK = "?"
+
+
+def attach_task_id(error: BaseException, task_id: str) -> None:
+    """Set ``error.task_id`` to ``task_id`` unless it already names a task (best effort: some
+    exception types refuse new attributes)."""
+    if task_id == UNKNOWN_TASK or getattr(error, "task_id", None) is not None:
+        return
+    with contextlib.suppress(AttributeError, TypeError):
+        error.task_id = task_id  # type: ignore[attr-defined]
+
+
+def reject_coroutine_callback(callback: object, *, where: str) -> None:
+    """TypeError if ``callback`` is an ``async def`` (a blocking wait cannot await it)."""
+    call = getattr(callback, "__call__", None)  # noqa: B004 - an async __call__ counts too
+    if inspect.iscoroutinefunction(callback) or inspect.iscoroutinefunction(call):
+        raise TypeError(
+            f"{where}: on_progress is a coroutine function; a blocking wait cannot await it "
+            "(use the async wait, or pass a plain function)"
+        )
 
 
 def _valid_hint(value: object) -> float | None:
@@ -160,6 +184,17 @@ class Deadline:
         """Shorten ``delay`` so that sleeping it ends no later than the deadline (never < 0)."""
         return max(0.0, min(delay, self.remaining()))
 
+    @property
+    def bounded(self) -> bool:
+        """True if the deadline can pass (a finite timeout)."""
+        return self.timeout is not None and math.isfinite(self.timeout)
+
+    @classmethod
+    def of(cls, timeout: float | Deadline | None, *, clock: Callable[[], float]) -> Deadline:
+        """``timeout`` itself if it is a Deadline (one shared by several waits), else a new
+        Deadline of ``timeout`` seconds from now on ``clock``."""
+        return timeout if isinstance(timeout, Deadline) else cls(timeout, clock=clock)
+
 
 def is_transient(exc: BaseException) -> bool:
     """True if a failed read is worth retrying: the network or a gateway hiccuped.
@@ -205,19 +240,37 @@ class _Raise:
 _Step = _Sleep | _Reauthenticate | _Return | _Raise
 
 
+ProgressCallback = Callable[[ProgressReport], object]
+
+
+def _discard(awaitable: Awaitable[object]) -> None:
+    close = getattr(awaitable, "close", None)  # a coroutine: avoid "never awaited" noise
+    if callable(close):
+        close()
+
+
 class _ProgressNotifier:
-    """Delivers progress reports: one per change, then exactly one final; never raises."""
+    """Delivers progress reports: one per change, then exactly one final; never raises.
+
+    With ``awaitable_results`` (the async driver), what the callback returns, if awaitable
+    (an ``async def`` callback), is kept for the driver to await; otherwise it is dropped
+    with a warning, since a blocking wait cannot await it.
+    """
 
     def __init__(
         self,
-        callback: Callable[[ProgressReport], None] | None,
+        callback: ProgressCallback | None,
         clock: Callable[[], float],
+        *,
+        awaitable_results: bool = False,
     ) -> None:
         self._callback = callback
         self._clock = clock
         self._start = clock()
         self._last_key: tuple[TaskState, int | None, str | None] | None = None
         self._finished = False
+        self._awaitable_results = awaitable_results
+        self.pending: list[Awaitable[object]] = []
 
     def observe(self, status: TaskStatus) -> None:
         # Terminal statuses are left to the final report so they are not reported twice.
@@ -247,10 +300,21 @@ class _ProgressNotifier:
             final=final,
         )
         try:
-            self._callback(report)
+            outcome = self._callback(report)
         except Exception:
             # A broken progress display must not cost the caller the task's outcome.
             logger.warning("progress callback failed for task %s", report.task_id, exc_info=True)
+            return
+        if inspect.isawaitable(outcome):
+            if self._awaitable_results:
+                self.pending.append(outcome)
+            else:
+                _discard(outcome)
+                logger.warning(
+                    "progress callback for task %s returned an awaitable, which a blocking "
+                    "wait cannot await; pass a plain function",
+                    report.task_id,
+                )
 
 
 class _WaitMachine:
@@ -265,9 +329,10 @@ class _WaitMachine:
         transient: Callable[[BaseException], bool],
         is_session_expired: Callable[[BaseException], bool] | None,
         can_reauthenticate: bool,
-        on_progress: Callable[[ProgressReport], None] | None,
+        on_progress: ProgressCallback | None,
         clock: Callable[[], float],
         task_id: str,
+        awaitable_callbacks: bool = False,
     ) -> None:
         self._deadline = deadline
         self._policy = policy
@@ -275,7 +340,9 @@ class _WaitMachine:
         self._transient = transient
         self._is_session_expired = is_session_expired
         self._can_reauthenticate = can_reauthenticate
-        self._notifier = _ProgressNotifier(on_progress, clock)
+        self._notifier = _ProgressNotifier(
+            on_progress, clock, awaitable_results=awaitable_callbacks
+        )
         self.task_id = task_id
         self.last_status: TaskStatus | None = None
         self._attempt = 0
@@ -306,21 +373,44 @@ class _WaitMachine:
             return _Raise(exc)
         if not self._transient(exc):
             return _Raise(exc)
-        self._consecutive_transient += 1
-        if self._consecutive_transient > self._policy.max_transient_retries:
+        return self._after_transient(exc)
+
+    def on_reauthenticate_error(self, exc: Exception) -> _Step:
+        """Logging in again raised ``exc``: a transient failure (the network, or a read that
+        ran into the deadline) is retried like a failed read, and does not use up the one
+        re-login; anything else (InvalidLogin, say) is raised."""
+        if not self._transient(exc):
             return _Raise(exc)
-        logger.debug(
-            "transient error reading task %s (%d/%d): %r",
-            self.task_id,
-            self._consecutive_transient,
-            self._policy.max_transient_retries,
-            exc,
-        )
-        return self._sleep_or_timeout(getattr(exc, "retry_after", None), cause=exc)
+        self._reauthenticated = False
+        return self._after_transient(exc)
+
+    def take_pending_callbacks(self) -> list[Awaitable[object]]:
+        """The awaitables returned by ``async def`` progress callbacks since the last call,
+        for the async driver to await (in order)."""
+        pending, self._notifier.pending = self._notifier.pending, []
+        return pending
 
     def finish(self) -> None:
         """The wait is over, however it ended: deliver the final report (once)."""
         self._notifier.finish(self.task_id, self.last_status)
+
+    def _after_transient(self, exc: Exception) -> _Step:
+        # With a deadline, the deadline alone bounds the retries: a count would give up on
+        # a gateway that is down for a few seconds long before the caller's timeout. Without
+        # one, the count keeps an endless outage from hanging the wait.
+        self._consecutive_transient += 1
+        if (
+            not self._deadline.bounded
+            and self._consecutive_transient > self._policy.max_transient_retries
+        ):
+            return _Raise(exc)
+        logger.debug(
+            "transient error reading task %s (%d in a row): %r",
+            self.task_id,
+            self._consecutive_transient,
+            exc,
+        )
+        return self._sleep_or_timeout(getattr(exc, "retry_after", None), cause=exc)
 
     def _sleep_or_timeout(self, retry_after: object, *, cause: BaseException | None) -> _Step:
         # Checked before every sleep; clamp() guarantees no sleep ends past the deadline.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import InitVar, dataclass, field
 
 from vreconnect.errors import VReconnectError
 
@@ -36,13 +37,29 @@ class TaskState(enum.Enum):
 _TERMINAL = frozenset({TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED})
 
 
-@dataclass(frozen=True)
+def _scrub(value: object, secrets: Sequence[str]) -> object:
+    # Imported here: vreconnect.faults loads the generated vim25 models, which a plain
+    # ``import vreconnect.waiting`` (the command line's start-up) should not pay for.
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    from vreconnect.faults import scrub
+
+    return scrub(value, secrets)
+
+
+@dataclass(frozen=True, repr=False)
 class TaskStatus:
     """One reading of a task, as adapted from a surface's own task info.
 
     ``error`` is the already-decoded fault for a FAILED task (raised as is by the drivers);
-    ``raw`` keeps the surface's original task info for callers who need more; ``retry_after``
+    ``raw`` keeps the surface's original task info for callers who need more -- it is what
+    the server sent, so it may echo a password: show :attr:`safe_raw` instead. ``retry_after``
     is a server hint, in seconds, for when to read again.
+
+    ``secrets`` (strings to redact, such as the passwords of the call that started the task)
+    are used at construction only and not kept: ``repr`` leaves ``raw`` out and shows
+    ``result`` with sensitive keys masked and the secrets redacted. ``dataclasses.replace``
+    does not carry the secrets over (only password-like keys and echoes stay masked).
     """
 
     task_id: str
@@ -52,10 +69,11 @@ class TaskStatus:
     message: str | None = None
     result: object = None
     error: BaseException | None = None
-    raw: object = None
+    raw: object = field(default=None, repr=False)
     retry_after: float | None = None
+    secrets: InitVar[Sequence[str]] = ()
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, secrets: Sequence[str]) -> None:
         # Fail at the adapter that built a bad status, not deep inside a wait loop.
         if not isinstance(self.state, TaskState):
             raise ValueError(f"TaskStatus.state must be a TaskState, got {self.state!r}")
@@ -67,6 +85,24 @@ class TaskStatus:
             raise ValueError(
                 f"TaskStatus.progress must be None or an int in 0..100, got {self.progress!r}"
             )
+        redact = tuple(secrets) if not isinstance(secrets, str) else (secrets,)
+        # Frozen: computed once, here, while the secrets are at hand.
+        object.__setattr__(self, "_safe_raw", _scrub(self.raw, redact))
+        object.__setattr__(self, "_safe_result", _scrub(self.result, redact))
+
+    @property
+    def safe_raw(self) -> object:
+        """A copy of :attr:`raw` safe to log: sensitive keys masked, secrets redacted (the
+        counterpart of :attr:`vreconnect.faults.Fault.safe_raw`)."""
+        return self.__dict__["_safe_raw"]
+
+    def __repr__(self) -> str:
+        result = self.__dict__["_safe_result"]
+        return (
+            f"TaskStatus(task_id={self.task_id!r}, kind={self.kind!r}, state={self.state}, "
+            f"progress={self.progress!r}, message={self.message!r}, result={result!r}, "
+            f"error={self.error!r}, retry_after={self.retry_after!r})"
+        )
 
 
 @dataclass(frozen=True)
@@ -96,8 +132,13 @@ class PollPolicy:
     """How often to poll: exponential backoff with jitter, and transient-failure tolerance.
 
     The n-th delay (0-based) is ``initial_delay * multiplier**n`` jittered by ``+-jitter``
-    (a fraction) and capped at ``max_delay``. ``max_transient_retries`` is how many
-    *consecutive* transient read failures are tolerated before the last one is raised.
+    (a fraction) and capped at ``max_delay``; transient read failures back off the same way.
+
+    ``max_transient_retries`` bounds only a wait *without* a timeout: it is how many
+    *consecutive* transient read failures are tolerated before the last one is raised (an
+    endless outage must not hang a wait that has no deadline). With a timeout, transient
+    failures are retried until the deadline, which then raises TaskTimeout with the last
+    failure as its ``__cause__``.
     """
 
     initial_delay: float = 0.25
