@@ -31,7 +31,13 @@ def _example(document: str, operation_id: str) -> Any:
     for item in spec["paths"].values():
         for op in item.values():
             if isinstance(op, dict) and op.get("operationId") == operation_id:
-                return op["requestBody"]["content"]["application/json"]["example"]
+                media = op["requestBody"]["content"]["application/json"]
+                # `example`, or the working one of named `examples` (specs/CONVENTIONS.md).
+                return (
+                    media["example"]
+                    if "example" in media
+                    else media["examples"]["realistic"]["value"]
+                )
     raise LookupError(operation_id)
 
 

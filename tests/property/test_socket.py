@@ -35,6 +35,7 @@ from .conftest import Budget, options
 pytestmark = pytest.mark.socket
 
 VRECONNECT = Path(sys.executable).parent / "vreconnect"
+BROKEN_PAIRING = "e30d7438-0a92-449a-a4d6-7c9a623e01db"  # default.yaml: broken but healthy
 SMALL = Budget(max_examples=5, max_steps=6, max_scenarios=15)
 
 
@@ -170,12 +171,16 @@ def _junit(path: Path) -> ET.Element:
 def test_contract_against_sim_serve_passes(served: Served, tmp_path: Path) -> None:
     """`vreconnect contract --url` against `vreconnect sim serve`: every check, exit 0."""
     junit = tmp_path / "contract.xml"
+    assert served.control("POST", "/reset").status_code == 200
     proc = _contract(
         served,
         "--url", served.base_url,
         "--user", "administrator@vsphere.local",
         "--thumbprint", served.sha256,
         "--allow", "all",
+        # A server the suite does not own: state-changing calls only on the objects named.
+        "--object", "host=host-102", "--object", "host=host-203",
+        "--object", "vasa-provider=vasa-2", "--object", f"pairing={BROKEN_PAIRING}",
         "--max-examples", "3",
         "--junit", str(junit),
     )  # fmt: skip
@@ -200,6 +205,20 @@ def test_contract_against_sim_serve_passes(served: Served, tmp_path: Path) -> No
     # The simulator checked its own responses all along.
     violations = served.control("GET", "/violations").json()
     assert violations["total"] == 0, violations
+    # Every session the run opened was logged out (its own, and those its test cases opened).
+    assert _open_sessions(served) == 0
+    # Only the objects named were changed.
+    changed = {
+        (t["operation"], t.get("target"))
+        for t in served.control("GET", "/tasks", params={"limit": 1000}).json()["items"]
+        if t["operation"] in ("ReconnectHost_Task", "DisconnectHost_Task")
+    }
+    assert changed and {target for _, target in changed} <= {"host-102", "host-203"}, changed
+
+
+def _open_sessions(served: Served) -> int:
+    """Live sessions of every login domain of the served simulator."""
+    return sum(served.control("GET", "/health").json()["sessions"].values())
 
 
 def test_contract_is_safe_by_default(served: Served, tmp_path: Path) -> None:
@@ -212,6 +231,7 @@ def test_contract_is_safe_by_default(served: Served, tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert served.control("GET", "/tasks").json()["total"] == 0
+    assert _open_sessions(served) == 0
     skipped = {
         c.get("classname")
         for c in _junit(junit).iter("testcase")
@@ -252,12 +272,31 @@ def test_contract_fails_when_the_server_breaks_its_contract(served: Served, tmp_
 
 
 def test_contract_exit_codes(served: Served, tmp_path: Path) -> None:
-    """2 for a bad command line (no password flag exists; unknown --allow), 4 for no server."""
+    """2 for a bad command line (no password flag exists; unknown --allow; --allow without
+    the objects it may change), 1 and one line for a wrong password, 4 for no server."""
     bad_allow = _contract(served, "--url", served.base_url, "--user", "u", "--allow", "Nope")
     assert bad_allow.returncode == 2, bad_allow.stderr
     assert "Nope" in bad_allow.stderr
     password_flag = _contract(served, "--url", served.base_url, "--password", "x")
     assert password_flag.returncode == 2
+    # A state-changing operation against a server not owned needs the objects it may change.
+    no_objects = _contract(
+        served, "--url", served.base_url, "--user", "u", "--insecure",
+        "--allow", "DisconnectHost_Task",
+    )  # fmt: skip
+    assert no_objects.returncode == 2, no_objects.stderr
+    assert "--object host=ID" in no_objects.stderr
+    # A wrong password: one error line, exit 1, and no other surface tried.
+    before = served.control("GET", "/health").json()
+    wrong = _contract(
+        served, "--url", served.base_url, "--user", "administrator@vsphere.local",
+        "--thumbprint", served.sha256, VRECONNECT_PASSWORD="Wr0ng-Pa55",
+    )  # fmt: skip
+    assert wrong.returncode == 1, wrong.stdout + wrong.stderr
+    lines = wrong.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: InvalidLogin: vim25"), wrong.stderr
+    assert wrong.stdout == "" and "Wr0ng-Pa55" not in wrong.stderr
+    assert served.control("GET", "/health").json()["sessions"] == before["sessions"]
     with socket_closed_port() as port:
         nothing = _contract(
             served, "--url", f"https://127.0.0.1:{port}", "--user", "u", "--insecure"
@@ -285,12 +324,26 @@ def test_contract_without_url_runs_the_embedded_simulator(tmp_path: Path) -> Non
     """No --url: the embedded simulator, every operation, the default users; exit 0."""
     junit = tmp_path / "embedded.xml"
     env = {k: v for k, v in os.environ.items() if not k.startswith("VRECONNECT_")}
+    # A server and user set in the environment do not choose the server here: no --url on
+    # the command line means the embedded simulator, as its default users.
+    with socket_closed_port() as port:
+        env.update(VRECONNECT_URL=f"https://127.0.0.1:{port}", VRECONNECT_USER="someone")
     proc = subprocess.run(
         [str(VRECONNECT), "contract", "--surface", "sms", "--max-examples", "3",
          "--junit", str(junit)],
         env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "VRECONNECT_URL is set, but without --url" in proc.stderr
     root = _junit(junit)
     assert root.get("failures") == "0"
     assert any(c.get("name") == "privilege_required" for c in root.iter("testcase"))
+    # Links a run did not follow are reported; --require-links makes them fail it.
+    short = [str(VRECONNECT), "contract", "--surface", "vcenter", "--max-examples", "1",
+             "--max-steps", "2"]  # fmt: skip
+    lenient = subprocess.run(short, env=env, capture_output=True, text=True, timeout=600)
+    assert lenient.returncode == 0 and "not followed" in lenient.stdout, lenient.stdout
+    strict = subprocess.run(
+        [*short, "--require-links"], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert strict.returncode == 1 and "--require-links:" in strict.stderr, strict.stderr

@@ -8,12 +8,25 @@ named with ``--allow OPERATION_ID`` (``--allow all`` names every one), one reque
 and each task it starts is read to its end before the next request. Without ``--url`` it runs
 against the embedded simulator (in this process), where every operation runs.
 
-Exit status: 0 every check passed, 1 a check failed (or a login was refused), 2 usage error,
-4 the server could not be reached.
+Against a server the suite does not own, a state-changing operation runs only on the objects
+named with ``--object`` (``--allow DisconnectHost_Task --object host=host-42``): a request
+aimed at any other object id (a generated one, or a documented example like ``host-101``) is
+sent to an id no server has instead; an operation that names objects of a kind nobody named
+does not run (with ``--allow all``) or is a usage error (named with ``--allow``).
+
+The environment's ``VRECONNECT_URL`` and ``VRECONNECT_USER`` do not choose the server here:
+without ``--url`` on the command line the run is against the embedded simulator, as its
+default users.
+
+Exit status: 0 every check passed, 1 a check failed or the server refused the user name or
+password (one ``error: InvalidLogin`` line; no other surface is tried, so the password is sent
+once), 2 usage error, 4 the server could not be reached.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -34,9 +47,9 @@ from .common import (
     run,
     url_option,
 )
-from .config import ENV_PASSWORD, read_secret
+from .config import ENV_PASSWORD, ENV_URL, read_secret
 from .exitcodes import ExitCode, UsageProblem
-from .output import Output
+from .output import ErrorInfo, Output
 
 if TYPE_CHECKING:
     from vreconnect.contract import SuiteResult, Target
@@ -87,11 +100,26 @@ def _result_json(result: SuiteResult) -> dict[str, Any]:
                 "surface": s.surface,
                 "base_url": s.base_url,
                 "status": s.status,
+                "started_at": s.started_at,
                 "requests": sum(s.cases.values()),
                 "checks": {
-                    f"{op}:{check}": {"passed": t.passed, "failed": t.failed, "errors": t.errors}
+                    f"{op}:{check}": {
+                        "passed": t.passed,
+                        "failed": t.failed,
+                        "errors": t.errors,
+                        "not_applicable": t.not_applicable,
+                    }
                     for (op, check), t in sorted(s.tallies.items())
                 },
+                "checks_skipped": s.skipped_checks,
+                "checks_inapplicable": s.inapplicable,
+                "tasks": s.task_outcomes(),
+                "sessions": {
+                    "opened_by_cases": s.sessions_opened,
+                    "ended_by_flows": s.sessions_ended_by_flows,
+                    "ended_after_the_run": s.sessions_ended_after,
+                },
+                "redirected": s.redirected,
                 "failures": [
                     {
                         "operation": f.operation,
@@ -106,6 +134,7 @@ def _result_json(result: SuiteResult) -> dict[str, Any]:
                     for f in s.failures
                 ],
                 "errors": s.errors,
+                "links_declared": len(s.links_declared),
                 "links_followed": dict(s.links_followed),
                 "links_missed": s.links_missed,
                 "not_run": s.skipped_operations,
@@ -186,6 +215,14 @@ def contract(
         ),
     ] = 25,
     max_steps: Annotated[int, typer.Option(min=2, help="Steps per stateful scenario.")] = 12,
+    require_links: Annotated[
+        bool,
+        typer.Option(
+            "--require-links",
+            help="Fail (exit 1) when a link of a document was never followed; by default the "
+            "summary only says how many were.",
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option(help="Random seed (runs are reproducible).")] = 0,
     release: Annotated[
         str, typer.Option(help="VI/JSON release in /sdk/vim25/{release}.")
@@ -199,8 +236,19 @@ def contract(
     """Run the contract suite (every schemathesis check and phase) against a server.
 
     Safe by default: logins, reads and task reads only; name each state-changing operation
-    to run with --allow. Without --url the embedded simulator is started (every operation).
+    to run with --allow, and the objects it may change with --object. Without --url on the
+    command line the embedded simulator is started (every operation).
     """
+
+    # A server named only by the environment is not one to test: without --url the docs
+    # promise the embedded simulator (the same for a user name from the environment).
+    if getattr(ctx.get_parameter_source("url"), "name", None) == "ENVIRONMENT":
+        url = None
+    if getattr(ctx.get_parameter_source("user"), "name", None) == "ENVIRONMENT":
+        user = None
+    readonly_from_env = (
+        getattr(ctx.get_parameter_source("readonly_user"), "name", None) == "ENVIRONMENT"
+    )
 
     def body(out: Output, state: CliState) -> ExitCode:
         return _run_contract(
@@ -210,6 +258,7 @@ def contract(
             user=user,
             password_env=password_env,
             readonly_user=readonly_user,
+            readonly_from_env=readonly_from_env,
             readonly_password_env=readonly_password_env,
             ca_file=ca_file,
             thumbprint=thumbprint,
@@ -220,6 +269,7 @@ def contract(
             junit=junit,
             max_examples=max_examples,
             max_steps=max_steps,
+            require_links=require_links,
             seed=seed,
             release=release,
             task_timeout=task_timeout,
@@ -236,6 +286,7 @@ def _run_contract(
     user: str | None,
     password_env: str | None,
     readonly_user: str | None,
+    readonly_from_env: bool,
     readonly_password_env: str | None,
     ca_file: Path | None,
     thumbprint: str | None,
@@ -246,6 +297,7 @@ def _run_contract(
     junit: Path | None,
     max_examples: int,
     max_steps: int,
+    require_links: bool,
     seed: int,
     release: str,
     task_timeout: float,
@@ -271,6 +323,14 @@ def _run_contract(
         insecure=insecure,
     )
     conn.validate()
+    from_env_only = {name for name in ("url", "user") if name in conn.from_env}
+    if from_env_only:
+        # Set by VRECONNECT_URL / VRECONNECT_USER through the root: not a choice made here.
+        conn = dataclasses.replace(
+            conn,
+            url=None if "url" in from_env_only else conn.url,
+            user=None if "user" in from_env_only else conn.user,
+        )
     for name in surfaces:
         if name not in _SURFACE_CHOICES:
             raise UsageProblem(f"--surface {name!r}: expected one of {', '.join(_SURFACE_CHOICES)}")
@@ -289,8 +349,17 @@ def _run_contract(
         allowed = frozenset(allow)
     pinned = _parse_objects(objects)
     embedded = conn.url is None
+    if embedded and os.environ.get(ENV_URL):
+        out.warn(
+            f"{ENV_URL} is set, but without --url contract runs against the embedded "
+            f'simulator (--url "${ENV_URL}" tests that server)'
+        )
+    if not embedded and allowed:
+        _require_objects(chosen, allowed, pinned)
 
     if embedded:
+        if readonly_from_env:
+            readonly_user = None  # the environment's is a real server's user
         admin_user = conn.user or SIMULATOR_ADMIN
         admin_password = (
             SIMULATOR_PASSWORD
@@ -366,6 +435,17 @@ def _run_contract(
 
     if junit is not None:
         write_junit(result, junit)
+    if result.credentials_rejected is not None:
+        # One line, as for any other command's refused login; the report would only repeat it.
+        info = ErrorInfo(
+            "InvalidLogin",
+            f"{result.credentials_rejected} (wrong user name or password; no other surface "
+            "was tried)",
+        )
+        if out.json_mode:
+            out.emit_json({"ok": False, "error": info.as_dict(), **_result_json(result)})
+        out.print_error(info)
+        return ExitCode.FAULT
     if out.json_mode:
         out.emit_json(_result_json(result))
     else:
@@ -375,7 +455,38 @@ def _run_contract(
     if not result.surfaces:
         out.warn("no surface answered at " + (conn.url or "the embedded simulator"))
         return ExitCode.FAULT
+    missed = [link for s in result.surfaces for link in s.links_missed]
+    if require_links and missed:
+        out.warn(f"--require-links: {len(missed)} link(s) never followed: " + "; ".join(missed))
+        return ExitCode.FAULT
     return ExitCode.SUCCESS if result.ok else ExitCode.FAULT
+
+
+def _require_objects(
+    surfaces: Sequence[str], allowed: frozenset[str], objects: dict[str, list[str]]
+) -> None:
+    """A state-changing operation named with --allow needs the objects it may change named.
+
+    Raises:
+        UsageProblem: an operation of ``allowed`` names objects of a kind with no --object.
+    """
+    from vreconnect.contract.checks import STARTED_TASK
+    from vreconnect.contract.runner import load_document, object_parameters
+    from vreconnect.contract.surfaces import SURFACES
+
+    for name in surfaces:
+        _, spec = load_document(SURFACES[name])
+        for op_id, params in object_parameters(SURFACES[name], spec).items():
+            if op_id not in allowed:
+                continue
+            for kind in params.values():
+                if kind is not STARTED_TASK and not objects.get(kind):
+                    raise UsageProblem(
+                        f"--allow {op_id}: name the objects it may change with --object "
+                        f"{kind}=ID (against a server the suite does not own, state-changing "
+                        "operations run only on objects you name)",
+                        hint=f"e.g. --allow {op_id} --object {kind}=<id>",
+                    )
 
 
 def _secret(env_name: str | None, default_env: str, prompt: str) -> str:
@@ -397,6 +508,6 @@ def register(root: typer.Typer) -> None:
     """Add ``vreconnect contract`` to the root app (called by ``cli/app.py``)."""
     root.command(
         "contract",
-        epilog="Exit codes: 0 every check passed, 1 a check failed, 2 usage error, "
-        "4 the server could not be reached.",
+        epilog="Exit codes: 0 every check passed, 1 a check failed or the login was refused "
+        "(InvalidLogin), 2 usage error, 4 the server could not be reached.",
     )(contract)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from .results import CheckTally, FailureRecord, SuiteResult, SurfaceResult
 from .runner import DEFAULT_RELEASE, PHASES, SuiteOptions, declared_links, run_suite, run_surface
-from .sessions import Credentials, LoginFailed
+from .sessions import Credentials, CredentialsRejected, LoginFailed
 from .surfaces import SURFACE_NAMES, SURFACES, Surface
 from .target import Target
 
@@ -30,6 +30,7 @@ __all__ = [
     "SURFACE_NAMES",
     "CheckTally",
     "Credentials",
+    "CredentialsRejected",
     "FailureRecord",
     "LoginFailed",
     "SuiteOptions",

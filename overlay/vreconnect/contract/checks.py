@@ -10,19 +10,30 @@ reported like the built-in ones), but active only in a run of this suite: each l
   ``ignored_auth`` there, which accepts only 401/403 as a refusal.
 * ``privilege_required`` -- where the page names a privilege, a call that succeeded for the
   administrator is refused for the read-only user (NoPermission / 403).
+* ``undeclared_method_refused`` -- VI/JSON: an HTTP method the document does not declare for a
+  path is refused with the InvalidRequest fault (HTTP 500). It replaces schemathesis'
+  ``unsupported_method`` there, which requires 405, a status VI/JSON never uses.
 * ``task_completes`` -- a task an operation started is read until it ends (so no two
   operations ever run against the same object at once) and must end.
 * ``simulator_healthy`` -- in-process simulator only: it logged no error (unhandled exception,
   or a response that violates its own OpenAPI document).
 
 Each probe is sent once per operation per run (like ``ignored_auth``): the property is one of
-the operation, not of a particular input.
+the operation, not of a particular input. A check that does not apply to a response returns
+True, which schemathesis does not count at all (so the report can say "not applicable").
+
+Two hooks keep a run safe and tidy: ``guard_accounts`` and ``guard_objects`` (``before_call``)
+never let a request fail a login for a real account, or change an object the user did not name,
+on a server the suite does not own; ``track_calls`` (``after_call``) follows the sessions test
+cases open and end, and the tasks they start.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -30,9 +41,10 @@ from typing import TYPE_CHECKING, Any
 import requests
 import schemathesis
 from schemathesis.core.failures import CustomFailure
+from schemathesis.generation.meta import CoverageScenario, coverage_scenario
 from schemathesis.specs.openapi._auth_retry import send_probe
 
-from .sessions import Credentials, SessionBroker
+from .sessions import Credentials, SessionBroker, session_token
 from .surfaces import Surface
 
 if TYPE_CHECKING:
@@ -42,14 +54,20 @@ if TYPE_CHECKING:
 __all__ = [
     "NOBODY",
     "READ_PRIVILEGES",
+    "STARTED_TASK",
+    "UNNAMED_OBJECT",
     "RunContext",
     "guard_accounts",
+    "guard_objects",
     "json_pointer",
     "privilege_required",
+    "reset_between_phases",
     "run_context",
     "session_required",
     "simulator_healthy",
     "task_completes",
+    "track_calls",
+    "undeclared_method_refused",
 ]
 
 READ_PRIVILEGES = frozenset({"System.Anonymous", "System.View", "System.Read"})
@@ -83,6 +101,20 @@ class RunContext:
     error_log: Callable[[], Sequence[str]] | None = None
     protected: Mapping[str, str] = field(default_factory=dict)
     """Real accounts (user -> password) no request may fail a login for (see guard_accounts)."""
+    object_guard: Mapping[str, Mapping[str, frozenset[str] | None]] | None = None
+    """A server the suite does not own: state-changing operationId -> path parameter -> the
+    ids it may name (the user's ``--object`` ids; :data:`STARTED_TASK` for a task this run
+    started). None: the suite owns the server, every id may be sent (see guard_objects)."""
+    started_tasks: set[str] = field(default_factory=set)
+    """Ids of the tasks this run's calls started."""
+    reset: Callable[[], None] | None = None
+    """An owned simulator: back to its scenario (see reset_between_phases)."""
+    phase: str | None = None
+    """The phase of the last request sent (see reset_between_phases)."""
+    answered: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    """(operationId, path parameter) -> the values it named in calls that succeeded (2xx)."""
+    redirected: Counter[str] = field(default_factory=Counter)
+    """operationId -> requests guard_objects turned away from an object nobody named."""
     session_verified: set[str] = field(default_factory=set)
     privilege_verified: set[str] = field(default_factory=set)
     tasks: list[TaskRecord] = field(default_factory=list)
@@ -214,6 +246,29 @@ def privilege_required(ctx: CheckContext, response: Response, case: Case[Any]) -
 
 
 @schemathesis.check
+def undeclared_method_refused(
+    ctx: CheckContext, response: Response, case: Case[Any]
+) -> bool | None:
+    """VI/JSON: a method the document does not declare for a path answers 500 InvalidRequest."""
+    run = run_context(case)
+    if run is None or run.surface.undeclared_method is None:
+        return True
+    if coverage_scenario(case) != CoverageScenario.UNSPECIFIED_HTTP_METHOD:
+        return True
+    expected = run.surface.undeclared_method
+    body = _json(response)
+    if not expected.matches(response.status_code, body):
+        method = response.request.method or "?"
+        raise _fail(
+            case,
+            "Undeclared method not refused",
+            f"{method} {case.formatted_path} (the document declares only {case.method} there) "
+            f"answered {_describe(response.status_code, body)}; expected {expected.describe()}",
+        )
+    return None
+
+
+@schemathesis.check
 def task_completes(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """A started task is read until it ends; it must end within the task timeout."""
     run = run_context(case)
@@ -304,6 +359,122 @@ def guard_accounts(context: Any, case: Case[Any], kwargs: dict[str, Any]) -> Non
         case.body = {**case.body, "userName": NOBODY}
 
 
+UNNAMED_OBJECT = "vreconnect-contract-unnamed-object"
+"""The id a request aimed at an object nobody named is sent to instead (no server has it)."""
+
+_NIL_UUID = "00000000-0000-0000-0000-000000000000"
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+STARTED_TASK: None = None
+"""In :attr:`RunContext.object_guard`: the parameter must name a task this run started."""
+
+
+def guard_objects(context: Any, case: Case[Any], kwargs: dict[str, Any]) -> None:
+    """``before_call``: on a server not owned, change only the objects the user named.
+
+    A state-changing request (``--allow``) whose path names an object that is not in the
+    ``--object`` list (a generated id, or a documented example id like ``host-101`` that a
+    real vCenter may well have) is sent to an id no server has instead: the server still
+    answers it (ManagedObjectNotFound, 404), and no object the user did not name is touched.
+    A task id counts as named when this run started the task.
+    """
+    run = run_context(case)
+    if run is None or run.object_guard is None:
+        return
+    rules = run.object_guard.get(_op_id(case))
+    if rules is None:
+        return
+    params = dict(case.path_parameters or {})
+    changed = False
+    for name, allowed in rules.items():
+        value = params.get(name)
+        if allowed is STARTED_TASK:
+            with run.lock:
+                ok = isinstance(value, str) and value in run.started_tasks
+        else:
+            ok = isinstance(value, str) and value in allowed
+        if not ok:
+            params[name] = (
+                _NIL_UUID if isinstance(value, str) and _UUID.match(value) else UNNAMED_OBJECT
+            )
+            changed = True
+    if changed:
+        case.path_parameters = params
+        with run.lock:
+            run.redirected[_op_id(case)] += 1
+
+
+def reset_between_phases(context: Any, case: Case[Any], kwargs: dict[str, Any]) -> None:
+    """``before_call``: an owned simulator starts every phase from its scenario.
+
+    The examples phase, say, heals the VCHA cluster that the coverage phase must find
+    degraded. The reset happens here, on the engine's thread just before the phase's first
+    request (the stateful phase's scenarios reset themselves as they start); a reset on
+    another thread, when the phase's start event gets there, would land at some moment
+    in the middle of the phase's first requests. Reset logs every session out: the
+    broker's are forgotten, and this case's is replaced with a new one.
+    """
+    from schemathesis.generation.meta import TestPhase
+
+    run = run_context(case)
+    meta = case.meta
+    if run is None or run.reset is None or meta is None:
+        return
+    phase = str(meta.phase.name.value)
+    with run.lock:
+        if phase == run.phase:
+            return
+        run.phase = phase
+    if meta.phase.name == TestPhase.STATEFUL:
+        return
+    run.reset()
+    run.broker.forget()
+    header = run.surface.session_header
+    if header is not None and run.admin is not None and header in (case.headers or {}):
+        case.headers[header] = run.broker.token(run.admin)
+
+
+def track_calls(context: Any, case: Case[Any], response: Response) -> None:
+    """``after_call``: the sessions test cases open and end, and the tasks they start.
+
+    A session a case's login opened is recorded with the broker (a link may carry it on, and
+    the run ends it if no logout does); a logout that succeeded tells the broker which session
+    ended; a task a call started is one ``guard_objects`` lets a later call name.
+    """
+    run = run_context(case)
+    if run is None:
+        return
+    surface = run.surface
+    op_id = _op_id(case)
+    status = response.status_code
+    if op_id == surface.login_operation:
+        token = session_token(surface, status, response.headers, _json(response))
+        if token is not None:
+            run.broker.record_login(token)
+    elif op_id in surface.logout_operations and 200 <= status < 300:
+        assert surface.session_header is not None
+        sent = response.request.headers.get(surface.session_header)
+        if isinstance(sent, str):
+            run.broker.record_logout(sent)
+    if 200 <= status < 300 and case.path_parameters:
+        with run.lock:
+            for name, value in case.path_parameters.items():
+                if isinstance(value, str):
+                    run.answered.setdefault((op_id, name), set()).add(value)
+    read = surface.task_reads.get(op_id)
+    if read is not None and 200 <= status < 300:
+        task_id = json_pointer(_json(response), read.id_pointer)
+        if isinstance(task_id, str) and task_id:
+            with run.lock:
+                run.started_tasks.add(task_id)
+
+
 # before_call is a global hook in schemathesis (there is no schema-level one); outside a run of
-# this suite it does nothing.
+# this suite they do nothing. after_call has a schema-level dispatcher, but registering it
+# globally too keeps the two kinds of hooks in one place.
+schemathesis.hooks.GLOBAL_HOOK_DISPATCHER.register_hook_with_name(
+    reset_between_phases, "before_call"
+)
 schemathesis.hooks.GLOBAL_HOOK_DISPATCHER.register_hook_with_name(guard_accounts, "before_call")
+schemathesis.hooks.GLOBAL_HOOK_DISPATCHER.register_hook_with_name(guard_objects, "before_call")
+schemathesis.hooks.GLOBAL_HOOK_DISPATCHER.register_hook_with_name(track_calls, "after_call")

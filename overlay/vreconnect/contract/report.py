@@ -1,14 +1,18 @@
 """Reports of a suite run: a readable summary (rich) and JUnit XML for CI systems.
 
-The summary has one table per surface: a row per operation, a column per check, each cell the
-number of times the check passed (``42``) or, in red, failed (``✗3``), ``·`` where it did not
-apply; then every distinct failure
-with a curl command to reproduce it, the links the stateful runs followed, the tasks read to
-their end, and the operations that did not run (and the flag that would run them).
+The summary has one table per surface (split into several, each with the operation column,
+when the checks do not fit the console's width): a row per operation, a column per check, each
+cell the number of times the check passed (``42``) or, in red, failed (``✗3``), ``n/a`` where
+it ran but had nothing to look at, ``·`` where it did not run; then every distinct failure
+with a curl command to reproduce it, the links the stateful runs followed (``n/m``), the tasks
+read to their end per operation and how they ended, the sessions test cases opened and who
+ended them, checks skipped (and the option that would run them) or that cannot apply to the
+document (and why), and the operations that did not run (and the flag that would run them).
 
-The JUnit file has a ``<testsuite>`` per surface and a ``<testcase>`` per operation and check
-(``classname`` = ``<surface>.<operationId>``, ``name`` = the check), failures as ``<failure>``
-with the reproduction in the text, operations left out as ``<skipped>``.
+The JUnit file has a ``<testsuite>`` per surface (with ``timestamp`` and ``hostname``) and a
+``<testcase>`` per operation and check (``classname`` = ``<surface>.<operationId>``, ``name`` =
+the check), failures as ``<failure>`` with the reproduction in the text, operations left out and
+checks skipped as ``<skipped>``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -43,6 +48,7 @@ CHECK_LABELS: dict[str, str] = {
     "privilege_required": "priv",
     "task_completes": "task",
     "simulator_healthy": "sim",
+    "undeclared_method_refused": "umeth",
     "use_after_free": "uaf",
     "ensure_resource_availability": "avail",
     "object_level_authorization": "bola",
@@ -64,29 +70,49 @@ def _check_order(checks: Iterable[str]) -> list[str]:
     return known + sorted(present - set(known))
 
 
-def _surface_table(result: SurfaceResult) -> Table:
+def _cell(result: SurfaceResult, op: str, check: str) -> Text:
+    tally = result.tallies.get((op, check))
+    if tally is None:
+        return Text("·", style="dim")
+    if tally.failed or tally.errors:
+        return Text(f"✗{tally.failed + tally.errors}", style="bold red")
+    if tally.total == 0:
+        return Text("n/a", style="dim")
+    return Text(str(tally.passed), style="green")
+
+
+def _surface_tables(result: SurfaceResult, width: int) -> list[Table]:
+    """The operation x check table, split into column groups that fit ``width``."""
     checks = _check_order(result.checks())
-    table = Table(show_edge=False, pad_edge=False, header_style="bold", box=None)
-    table.add_column("operation", no_wrap=True)
-    table.add_column("reqs", justify="right", no_wrap=True)
+    # Column widths as rich lays them out (no box, one space of padding each side).
+    op_width = max([len("operation"), *(len(op) for op in result.operations)]) + 2
+    reqs_width = max([4, *(len(str(n)) for n in result.cases.values())]) + 2
+    groups: list[list[str]] = [[]]
+    used = op_width + reqs_width
     for check in checks:
-        label = CHECK_LABELS.get(check, check)
-        table.add_column(label, justify="right", no_wrap=True, min_width=len(label))
-    for op in result.operations:
-        row: list[Text | str] = [op, str(result.cases.get(op, 0))]
-        for check in checks:
-            tally = result.tallies.get((op, check))
-            if tally is None or tally.total == 0:
-                row.append(Text("·", style="dim"))
-            elif tally.failed or tally.errors:
-                row.append(Text(f"✗{tally.failed + tally.errors}", style="bold red"))
-            else:
-                row.append(Text(str(tally.passed), style="green"))
-        table.add_row(*row)
-    return table
+        column = max(len(CHECK_LABELS.get(check, check)), 3) + 2
+        if groups[-1] and used + column > width:
+            groups.append([])
+            used = op_width + reqs_width
+        groups[-1].append(check)
+        used += column
+    tables = []
+    for group in groups:
+        table = Table(show_edge=False, pad_edge=False, header_style="bold", box=None)
+        table.add_column("operation", no_wrap=True)
+        table.add_column("reqs", justify="right", no_wrap=True)
+        for check in group:
+            label = CHECK_LABELS.get(check, check)
+            table.add_column(label, justify="right", no_wrap=True, min_width=max(len(label), 3))
+        for op in result.operations:
+            row: list[Text | str] = [op, str(result.cases.get(op, 0))]
+            row.extend(_cell(result, op, check) for check in group)
+            table.add_row(*row)
+        tables.append(table)
+    return tables
 
 
-def _surface_block(result: SurfaceResult) -> list[Text | Table]:
+def _surface_block(result: SurfaceResult, width: int = 160) -> list[Text | Table]:
     label, style = _STATUS_STYLE[result.status]
     head = Text()
     head.append(f"{result.surface} ", style="bold")
@@ -98,7 +124,7 @@ def _surface_block(result: SurfaceResult) -> list[Text | Table]:
     if result.note:
         parts.append(Text(f"  {result.note}", style="yellow"))
     if result.operations and result.tallies:
-        parts.append(_surface_table(result))
+        parts.extend(_surface_tables(result, width))
     for error in result.errors:
         parts.append(Text(f"  error: {error}", style="red"))
     for failure in result.failures:
@@ -118,18 +144,48 @@ def _surface_block(result: SurfaceResult) -> list[Text | Table]:
     if result.links_declared:
         followed = len(result.links_declared) - len(result.links_missed)
         links = Text(
-            f"  links followed: {followed}/{len(result.links_declared)} "
+            f"  links followed: {followed} of {len(result.links_declared)} "
             f"in {result.stateful_scenarios} stateful scenarios"
         )
         if result.links_missed:
-            links.append("  not followed: " + "; ".join(result.links_missed), style="yellow")
+            links.append(
+                "  not followed (fails the run only with --require-links): "
+                + "; ".join(result.links_missed),
+                style="yellow",
+            )
         parts.append(links)
-    if result.tasks:
-        states: dict[str, int] = {}
-        for task in result.tasks:
-            states[task.state or "?"] = states.get(task.state or "?", 0) + 1
-        summary = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
-        parts.append(Text(f"  tasks read to the end: {len(result.tasks)} ({summary})"))
+    outcomes = result.task_outcomes()
+    if outcomes:
+        described = "; ".join(
+            f"{op} " + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
+            for op, states in sorted(outcomes.items())
+        )
+        parts.append(Text(f"  tasks read to the end: {len(result.tasks)} ({described})"))
+    if result.sessions_opened or result.sessions_ended_after:
+        parts.append(
+            Text(
+                f"  sessions: {result.sessions_opened} opened by test cases' logins, "
+                f"{result.sessions_ended_by_flows} of them logged out by their flow; "
+                f"{result.sessions_ended_after} still open at the end, logged out by the suite"
+            )
+        )
+    for op, count in sorted(result.redirected.items()):
+        parts.append(
+            Text(
+                f"  {op}: {count} request(s) aimed at objects not named with --object were "
+                "sent to an id no server has",
+                style="dim",
+            )
+        )
+    for check, why in sorted(result.skipped_checks.items()):
+        parts.append(Text(f"  skipped: {check} ({why})", style="yellow"))
+    inapplicable = sorted(
+        (check, why)
+        for check, why in result.inapplicable.items()
+        if check in result.checks() and check not in result.applied_checks()
+    )
+    for check, why in inapplicable:
+        parts.append(Text(f"  n/a: {check} ({why})", style="dim"))
     for op, why in result.skipped_operations.items():
         parts.append(Text(f"  not run: {op}: {why}", style="dim"))
     return parts
@@ -139,7 +195,7 @@ def render_summary(result: SuiteResult, console: Console) -> None:
     """Print the summary of ``result`` on ``console``."""
     blocks: list[Text | Table] = []
     for surface in result.surfaces:
-        blocks.extend(_surface_block(surface))
+        blocks.extend(_surface_block(surface, console.width))
         blocks.append(Text(""))
     checks = sorted({c for s in result.surfaces for c in s.checks()})
     if checks:
@@ -185,7 +241,14 @@ def _failure_text(result: SurfaceResult, op: str, check: str) -> tuple[str, str]
 
 
 def _surface_suite(result: SurfaceResult) -> ET.Element:
-    suite = ET.Element("testsuite", name=result.surface, time=f"{result.seconds:.3f}")
+    # timestamp: when the run of this surface started; hostname: the server tested.
+    suite = ET.Element(
+        "testsuite",
+        name=result.surface,
+        time=f"{result.seconds:.3f}",
+        timestamp=result.started_at.removesuffix("+00:00"),
+        hostname=urlsplit(result.base_url).hostname or "",
+    )
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", name="base_url", value=result.base_url)
     ET.SubElement(props, "property", name="requests", value=str(sum(result.cases.values())))
@@ -194,11 +257,16 @@ def _surface_suite(result: SurfaceResult) -> ET.Element:
         for check in _check_order(c for o, c in result.tallies if o == op):
             tally = result.tallies[(op, check)]
             case = ET.SubElement(suite, "testcase", classname=f"{result.surface}.{op}", name=check)
-            ET.SubElement(
-                case, "system-out"
-            ).text = f"passed {tally.passed}, failed {tally.failed}, errors {tally.errors}"
+            ET.SubElement(case, "system-out").text = (
+                f"passed {tally.passed}, failed {tally.failed}, errors {tally.errors}, "
+                f"not applicable {tally.not_applicable}"
+            )
             tests += 1
-            if tally.failed or tally.errors:
+            if tally.total == 0:
+                reason = result.inapplicable.get(check, "nothing to check in the responses")
+                ET.SubElement(case, "skipped", message=f"not applicable: {reason}")
+                skipped += 1
+            elif tally.failed or tally.errors:
                 message, text = _failure_text(result, op, check)
                 element = ET.SubElement(case, "failure", message=message, type=check)
                 element.text = text
@@ -209,6 +277,11 @@ def _surface_suite(result: SurfaceResult) -> ET.Element:
         ET.SubElement(case, "failure", message=f.title, type=f.check).text = f.message
         tests += 1
         failures += 1
+    for check, why in result.skipped_checks.items():
+        case = ET.SubElement(suite, "testcase", classname=f"{result.surface}.run", name=check)
+        ET.SubElement(case, "skipped", message=why)
+        tests += 1
+        skipped += 1
     for op, why in result.skipped_operations.items():
         case = ET.SubElement(
             suite, "testcase", classname=f"{result.surface}.{op}", name="(all checks)"

@@ -22,15 +22,18 @@ SurfaceStatus = Literal["passed", "failed", "error", "not-answering"]
 
 @dataclass
 class CheckTally:
-    """How often one check passed and failed for one operation."""
+    """How often one check passed and failed for one operation, and how often it had nothing
+    to look at (``not_applicable``: schemathesis counts those as passes; the report does not).
+    """
 
     passed: int = 0
     failed: int = 0
     errors: int = 0
+    not_applicable: int = 0
 
     @property
     def total(self) -> int:
-        """Every time the check ran."""
+        """Every time the check applied (passed, failed or errored)."""
         return self.passed + self.failed + self.errors
 
 
@@ -81,7 +84,23 @@ class SurfaceResult:
     stateful_scenarios: int = 0
     """Stateful scenarios run (each a chain of calls following the document's links)."""
     seconds: float = 0.0
+    started_at: str = ""
+    """When the run of this surface started (ISO 8601, UTC)."""
     note: str | None = None
+    skipped_checks: dict[str, str] = field(default_factory=dict)
+    """check -> why it did not run at all (e.g. privilege_required: needs --readonly-user)."""
+    inapplicable: dict[str, str] = field(default_factory=dict)
+    """check -> why it cannot apply to this document as run (never counted as a pass)."""
+    sessions_opened: int = 0
+    """Sessions the test cases' own logins opened."""
+    sessions_ended_by_flows: int = 0
+    """Of those, the ones a logout test case ended (a stateful flow's link carried it there)."""
+    sessions_ended_after: int = 0
+    """Sessions still open at the end (the suite's own, and cases' never logged out), which
+    the suite logged out then."""
+    redirected: dict[str, int] = field(default_factory=dict)
+    """operationId -> state-changing requests sent to an id no server has instead of an object
+    nobody named (a server the suite does not own)."""
 
     @property
     def ok(self) -> bool:
@@ -101,6 +120,18 @@ class SurfaceResult:
         """Every check that ran, in a stable order."""
         return sorted({check for _, check in self.tallies})
 
+    def applied_checks(self) -> set[str]:
+        """Every check that applied to at least one response."""
+        return {check for (_, check), tally in self.tallies.items() if tally.total}
+
+    def task_outcomes(self) -> dict[str, dict[str, int]]:
+        """operationId -> terminal task state -> how many of its tasks ended so."""
+        found: dict[str, dict[str, int]] = {}
+        for task in self.tasks:
+            states = found.setdefault(task.operation, {})
+            states[task.state or "?"] = states.get(task.state or "?", 0) + 1
+        return found
+
     def add_failure(self, record: FailureRecord) -> None:
         """Record a failure, folding repeats of one already recorded."""
         for existing in self.failures:
@@ -116,11 +147,18 @@ class SuiteResult:
 
     surfaces: list[SurfaceResult] = field(default_factory=list)
     seconds: float = 0.0
+    credentials_rejected: str | None = None
+    """The server refused the user name or password: the suite stopped there (no other
+    surface was tried, so a wrong password was sent once)."""
 
     @property
     def ok(self) -> bool:
         """Every surface passed (and there was at least one)."""
-        return bool(self.surfaces) and all(s.ok for s in self.surfaces)
+        return (
+            bool(self.surfaces)
+            and self.credentials_rejected is None
+            and all(s.ok for s in self.surfaces)
+        )
 
     @property
     def failure_count(self) -> int:

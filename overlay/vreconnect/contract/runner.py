@@ -10,11 +10,16 @@ contract`` call. For each surface it:
 3. runs every phase of schemathesis' engine (examples, coverage, fuzzing, stateful) with every
    built-in check plus the suite's own (:mod:`vreconnect.contract.checks`);
 4. folds the engine's events into a :class:`~vreconnect.contract.results.SurfaceResult`: per
-   operation and check how often it passed and failed, each distinct failure with a redacted
-   curl command to reproduce it, and which of the document's links the stateful runs followed.
+   operation and check how often it passed, failed or had nothing to look at, each distinct
+   failure with a redacted curl command to reproduce it, which of the document's links the
+   stateful runs followed, how the tasks ended and what became of the sessions;
+5. logs out every session still open (its own, and those test cases' logins opened).
 
 Everything is sequential (one schemathesis worker, checks that wait for every task a call
-starts), so no two requests ever run against the same object at once.
+starts), so no two requests ever run against the same object at once. A run depends on the
+seed, the documents and the server's answers alone: two runs with one seed against the same
+server send the same requests. A server refusing the user's password stops the whole run
+(:class:`~vreconnect.contract.sessions.CredentialsRejected`).
 """
 
 from __future__ import annotations
@@ -22,19 +27,24 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 import requests
 import yaml
 
-from .checks import READ_PRIVILEGES, RunContext
+from .applicability import check_applied, inapplicable_checks
+from .checks import READ_PRIVILEGES, STARTED_TASK, RunContext, json_pointer
 from .results import FailureRecord, Redactor, SuiteResult, SurfaceResult
 from .sessions import (
     Credentials,
+    CredentialsRejected,
     LoginFailed,
     SessionBroker,
     basic_auth_header,
@@ -51,6 +61,7 @@ __all__ = [
     "declared_links",
     "document_operations",
     "load_document",
+    "object_parameters",
     "privileged_operations",
     "run_suite",
     "run_surface",
@@ -80,7 +91,9 @@ class SuiteOptions:
 
     ``allow``: state-changing operations to run (operationIds); None runs every operation.
     Logins, reads and task reads always run. ``objects``: ids to pin path parameters to, by
-    kind (``host``, ``vasa-provider``, ``pairing``), in addition to any the server lists.
+    kind (``host``, ``vasa-provider``, ``pairing``), in addition to any the server lists; on a
+    server the suite does not own (not the embedded simulator) they are also the only objects
+    a state-changing operation may change, and one whose kind has none does not run.
     """
 
     admin: Credentials
@@ -166,9 +179,18 @@ def _example_accounts(spec: Mapping[str, Any]) -> list[Credentials]:
 
 
 def _request_example(op: Mapping[str, Any]) -> Any:
-    """The documented request body example of an operation (None if it has none)."""
+    """The documented request body example of an operation (None if it has none).
+
+    ``example``, else the first of ``examples`` (the documents list the correct, complete
+    request first, as ``realistic``).
+    """
     content = ((op.get("requestBody") or {}).get("content") or {}).get("application/json") or {}
-    return content.get("example")
+    if "example" in content:
+        return content["example"]
+    for example in (content.get("examples") or {}).values():
+        if isinstance(example, Mapping) and "value" in example:
+            return example["value"]
+    return None
 
 
 # -- does the surface answer? -----------------------------------------------------------------
@@ -329,21 +351,105 @@ def pinned_parameters(
     return found
 
 
-def _add_case_hooks(
-    schema: Any,
+def _set_pointer(document: Any, pointer: str, value: Any) -> bool:
+    """Set the field at JSON ``pointer`` in ``document`` if its parent exists; True if set."""
+    *parents, last = pointer.lstrip("/").split("/")
+    current = document
+    for token in parents:
+        current = current.get(token) if isinstance(current, dict) else None
+    if not isinstance(current, dict):
+        return False
+    current[last] = value
+    return True
+
+
+@dataclass(frozen=True)
+class _Steering:
+    """What the case hook steers, per operationId (see :func:`_add_case_hooks`)."""
+
+    pinned: Mapping[str, Mapping[str, Sequence[str]]]
+    always_pinned: frozenset[str]
+    """Operations whose positive path parameters always take a pinned value (a server the
+    suite does not own: a state-changing call only ever aims at objects the user named)."""
+    body_values: Mapping[str, Sequence[tuple[str, Sequence[str]]]]
+    """operationId -> (pointer, values) of body fields naming objects."""
+    body_credentials: Mapping[str, Sequence[tuple[str, str]]]
+    """operationId -> (user name pointer, password pointer) to pin to the suite's user."""
+    account: Credentials | None
+    """The suite's user (for ``body_credentials``)."""
+    login: Credentials | None
+    """The suite's user, for the ``Login`` body (``surface.login_body_pins``)."""
+    examples: Mapping[str, Any]
+    answered: Callable[[str, str], Sequence[str]] | None = None
+    """(operationId, path parameter) -> the pinned values it succeeded with so far."""
+
+
+def _steering(
     surface: Surface,
     spec: Mapping[str, Any],
-    pinned: Mapping[str, Mapping[str, Sequence[str]]],
+    pins: Mapping[str, Sequence[str]],
     login: Credentials | None,
-) -> None:
-    """Steer generated cases towards objects that exist (a ``flatmap_case`` hook).
+    *,
+    owned: bool,
+    named: Mapping[str, Sequence[str]],
+    state_changing: frozenset[str],
+) -> _Steering:
+    """Everything :func:`_add_case_hooks` steers, from the surface's facts and the run's ids.
 
-    Everything is drawn through hypothesis (a seeded random), uniformly: schemathesis' own
-    dictionaries draw entries with ``sampled_from``, which settles on the first entry for most
-    cases, and the first host is rarely the one an operation can work on.
+    On a server the suite does not own, a state-changing operation's path parameters are
+    pinned to the ids the user named (``named``), never to ones the server lists.
+    """
+    pinned = pinned_parameters(surface, pins)
+    if not owned:
+        only_named = pinned_parameters(surface, named)
+        for op_id in state_changing & set(pinned):
+            pinned[op_id] = {
+                name: values
+                for name, values in only_named.get(op_id, {}).items()
+                if name in pinned[op_id]
+            }
+    body_values: dict[str, list[tuple[str, Sequence[str]]]] = {}
+    body_credentials: dict[str, list[tuple[str, str]]] = {}
+    for pin in surface.body_pins:
+        if pin.owned_only and not owned:
+            continue
+        for op_id in pin.operations:
+            if pin.credentials is not None:
+                if login is not None:
+                    body_credentials.setdefault(op_id, []).append((pin.pointer, pin.credentials))
+            elif pins.get(pin.kind or ""):
+                values = list(dict.fromkeys(pins[pin.kind or ""]))
+                body_values.setdefault(op_id, []).append((pin.pointer, values))
+    examples = {
+        op_id: _request_example(op)
+        for op_id, _, _, op in document_operations(spec)
+        if op_id in surface.stateful_examples and _request_example(op) is not None
+    }
+    return _Steering(
+        pinned=pinned,
+        always_pinned=state_changing if not owned else frozenset(),
+        body_values=body_values,
+        body_credentials=body_credentials,
+        account=login,
+        login=login if surface.login_body_pins else None,
+        examples=examples,
+    )
+
+
+def _add_case_hooks(schema: Any, surface: Surface, steering: _Steering) -> None:
+    """Steer generated cases towards objects that exist (a ``before_generate_case`` hook).
+
+    Every choice comes from a random drawn through hypothesis (seeded), uniformly:
+    schemathesis' own dictionaries draw entries with ``sampled_from``, which settles on the
+    first entry for most cases, and the first host is rarely the one an operation can work on.
 
     * Pins: a positive path parameter takes one of its pinned values with probability
-      :data:`PIN_PROBABILITY`; the rest stay generated, so unknown ids are still tested.
+      :data:`PIN_PROBABILITY` (always, for ``steering.always_pinned``); the rest stay generated,
+      so unknown ids are still tested. In stateful steps the pinned values are, where there are
+      any, those the operation succeeded with in the phases before (most objects of a kind
+      refuse most operations -- of 16 hosts, four can be reconfigured for HA -- and a chain
+      stops at the first refusal). They are taken once, when the stateful phase starts, so
+      every scenario sees the same choice.
     * Login: with ``surface.login_body_pins``, a positive ``Login`` body takes the suite's user
       name *and* password, together, with the same probability (never the user name alone: a
       wrong password for a real account counts towards its lockout).
@@ -351,68 +457,164 @@ def _add_case_hooks(
       cases send the documented request example instead of a generated body. A generated body
       rarely names objects that exist, so without it a task-starting operation would seldom
       start a task in a stateful run and its links would not be followed.
+    * Body pins (``surface.body_pins``): in a positive body that has the field, an object id
+      takes each of the server's objects of its kind, and a credentials pair the suite's user,
+      with probability :data:`PIN_PROBABILITY`.
 
     Negative parts of a case are never touched (the case must stay as invalid as it claims).
+
+    Why ``before_generate_case`` and ``.map``, not ``flatmap_case``: schemathesis applies a
+    ``flatmap_case`` hook as ``flatmap(functools.partial(...))``, and hypothesis labels such a
+    strategy by the partial object's ``id()``. Labels steer hypothesis' mutations, so with a
+    memory address in them two runs with one seed generated different requests.
     """
     from hypothesis import strategies as st
     from schemathesis.core.parameters import ParameterLocation
     from schemathesis.generation.meta import TestPhase
 
-    examples = {
-        op_id: _request_example(op)
-        for op_id, _, _, op in document_operations(spec)
-        if op_id in surface.stateful_examples and _request_example(op) is not None
-    }
-    credentials = login if surface.login_body_pins else None
-
     def negative_at(case: Any, location: ParameterLocation) -> bool:
         return case.meta is not None and bool(case.meta.is_negative_at(location))
 
-    def steer(case: Any, rnd: Any) -> Any:
-        op_id = str(case.operation.definition.raw.get("operationId"))
-        params = pinned.get(op_id, {})
-        if params and not negative_at(case, ParameterLocation.PATH):
-            chosen = dict(case.path_parameters or {})
-            for name, values in params.items():
-                if rnd.random() < PIN_PROBABILITY:
-                    chosen[name] = rnd.choice(list(values))
-            case.path_parameters = chosen
-        if (
-            credentials is not None
-            and op_id == "Login"
-            and isinstance(case.body, dict)
-            and not negative_at(case, ParameterLocation.BODY)
-            and rnd.random() < PIN_PROBABILITY
-        ):
-            case.body = {
-                **case.body,
-                "userName": credentials.user,
-                "password": credentials.password,
-            }
-        return case
+    stateful_pins: dict[tuple[str, str], list[str]] = {}
 
-    def flatmap_case(context: Any, case: Any) -> Any:
-        op_id = str(context.operation.definition.raw.get("operationId"))
+    def pins_for(op_id: str, name: str, values: Sequence[str], stateful: bool) -> list[str]:
+        if not stateful or steering.answered is None:
+            return list(values)
+        key = (op_id, name)
+        if key not in stateful_pins:
+            succeeded = [v for v in steering.answered(op_id, name) if v in values]
+            # Half of the choices among all values: an object that refused in the phases
+            # before may accept now (and fewer phases saw it than there are objects).
+            stateful_pins[key] = succeeded + list(values) if succeeded else list(values)
+        return stateful_pins[key]
+
+    def steer(op_id: str, case: Any, rnd: Any) -> Any:
         meta = case.meta
-        candidates = [case]
         if (
-            op_id in examples
+            op_id in steering.examples
             and meta is not None
             and meta.phase.name == TestPhase.STATEFUL
             and meta.generation.mode.is_positive
+            and rnd.random() < 0.5
         ):
-            seeded = case.derive(keep_auth=True)
-            seeded.body = json.loads(json.dumps(examples[op_id]))
-            candidates.append(seeded)
-        chosen = st.sampled_from(candidates) if len(candidates) > 1 else st.just(case)
-        if op_id not in pinned and not (credentials is not None and op_id == "Login"):
-            return chosen
-        return st.tuples(chosen, st.randoms(use_true_random=True)).map(lambda pair: steer(*pair))
+            case.body = json.loads(json.dumps(steering.examples[op_id]))
+        params = steering.pinned.get(op_id, {})
+        if params and not negative_at(case, ParameterLocation.PATH):
+            chosen = dict(case.path_parameters or {})
+            always = op_id in steering.always_pinned
+            stateful = meta is not None and meta.phase.name == TestPhase.STATEFUL
+            for name, values in params.items():
+                if always or rnd.random() < PIN_PROBABILITY:
+                    value = rnd.choice(pins_for(op_id, name, values, stateful))
+                    # "a/b" pins two parameters together (ObjectPin.parameter).
+                    names = name.split("/")
+                    parts = value.split("/", len(names) - 1)
+                    if len(parts) == len(names):
+                        chosen.update(zip(names, parts, strict=True))
+            case.path_parameters = chosen
+        if isinstance(case.body, dict) and not negative_at(case, ParameterLocation.BODY):
+            login = steering.login
+            if login is not None and op_id == "Login" and rnd.random() < PIN_PROBABILITY:
+                case.body = {**case.body, "userName": login.user, "password": login.password}
+            for pointer, values in steering.body_values.get(op_id, ()):
+                if json_pointer(case.body, pointer) is not None and rnd.random() < PIN_PROBABILITY:
+                    _set_pointer(case.body, pointer, rnd.choice(list(values)))
+            account = steering.account
+            for user_at, password_at in steering.body_credentials.get(op_id, ()):
+                if (
+                    account is not None
+                    and rnd.random() < PIN_PROBABILITY
+                    and _set_pointer(case.body, user_at, account.user)
+                ):
+                    _set_pointer(case.body, password_at, account.password)
+        return case
 
-    schema.hooks.register_hook_with_name(flatmap_case, "flatmap_case")
+    steered = (
+        set(steering.pinned)
+        | set(steering.examples)
+        | set(steering.body_values)
+        | set(steering.body_credentials)
+        | ({"Login"} if steering.login is not None else set())
+    )
+
+    def before_generate_case(context: Any, strategy: Any) -> Any:
+        op_id = str(context.operation.definition.raw.get("operationId"))
+        if op_id not in steered:
+            return strategy
+
+        def steer_drawn(drawn: tuple[Any, Any]) -> Any:
+            return steer(op_id, *drawn)
+
+        # Each choice is a draw of hypothesis' own (not a seeded random.Random): a seed drawn
+        # by hypothesis is often its simplest value, and the same seed makes the same choice.
+        return st.tuples(strategy, st.randoms(use_true_random=False)).map(steer_drawn)
+
+    schema.hooks.register_hook_with_name(before_generate_case, "before_generate_case")
+
+
+@contextmanager
+def _generation_from_seed_alone() -> Iterator[None]:
+    """Keep hypothesis from drawing constants out of this process's own source code.
+
+    hypothesis (6.1xx) mixes into generated values the literals of every "local" module
+    loaded -- here the suite's, the simulator's and the CLI's own source -- and rescans
+    whenever ``sys.modules`` grows. Modules imported lazily while a run goes on (on a thread
+    of its own for the stateful phase) changed the pool mid-run, so two runs with one seed
+    sent different requests; the pool would also change with every edit of the project's
+    source. With it empty, generation depends on the seed, the documents and the answers.
+    This swaps a private function of hypothesis for the run: if hypothesis moves it, nothing
+    is swapped, and the suite's same-seed test says so.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - a hypothesis without the constants pool
+        yield
+        return
+    original = getattr(providers, "_get_local_constants", None)
+    cache = getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", None)
+    constants_type = getattr(providers, "Constants", None)
+    if original is None or constants_type is None:
+        yield
+        return
+    empty = constants_type()
+
+    def no_local_constants() -> Any:
+        return empty
+
+    if isinstance(cache, dict):
+        cache.clear()  # values computed with the local constants in them
+    providers._get_local_constants = no_local_constants
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        if isinstance(cache, dict):
+            cache.clear()
 
 
 # -- running one surface -------------------------------------------------------------------------
+
+
+def object_parameters(
+    surface: Surface, spec: Mapping[str, Any]
+) -> dict[str, dict[str, str | None]]:
+    """State-changing operationId -> path parameter -> the kind of object it names.
+
+    The kind is that of the surface's :class:`~vreconnect.contract.surfaces.ObjectPin` for the
+    parameter (``host``, ``pairing``, ...); :data:`~vreconnect.contract.checks.STARTED_TASK`
+    (None) for a parameter no pin names, which is a task (``CancelTask``'s ``moId``).
+    """
+    if surface.auth == "none":
+        return {}
+    kinds = {(op, pin.parameter): pin.kind for pin in surface.pins for op in pin.operations}
+    found: dict[str, dict[str, str | None]] = {}
+    for op_id, _, path, _ in document_operations(spec):
+        if op_id in surface.safe_operations:
+            continue
+        found[op_id] = {
+            name: kinds.get((op_id, name), STARTED_TASK) for name in re.findall(r"{([^}]+)}", path)
+        }
+    return found
 
 
 def run_surface(
@@ -424,7 +626,12 @@ def run_surface(
     progress: ProgressCallback | None = None,
     discovered: Mapping[str, Sequence[str]] | None = None,
 ) -> SurfaceResult:
-    """Run every phase and check against one surface and fold the outcome into a result."""
+    """Run every phase and check against one surface and fold the outcome into a result.
+
+    Raises:
+        CredentialsRejected: the server refused the user name or password of the suite's user
+            (or of the read-only user); nothing but that login was sent.
+    """
     import schemathesis
     from schemathesis.config import SchemathesisConfig
     from schemathesis.engine import events, from_schema
@@ -438,20 +645,37 @@ def run_surface(
             redact.add(creds.password, json.dumps(creds.password)[1:-1], header, header[6:])
     spec_path, spec = load_document(surface)
     base_url = target.url(surface.base_path.format(release=options.release))
-    result = SurfaceResult(surface=surface.name, base_url=base_url)
+    result = SurfaceResult(
+        surface=surface.name,
+        base_url=base_url,
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    # The embedded simulator is the suite's own; any other server is somebody's real one.
+    owned = target.on_reset is not None
+    named = {kind: list(dict.fromkeys(ids)) for kind, ids in options.objects.items() if ids}
 
     all_ops = document_operations(spec)
+    objects_of = object_parameters(surface, spec)
     allowed: list[str] = []
     for op_id, _, _, _ in all_ops:
-        if (
-            surface.auth == "none"
-            or options.allow is None
-            or op_id in surface.safe_operations
-            or op_id in options.allow
-        ):
+        if surface.auth == "none" or op_id in surface.safe_operations:
             allowed.append(op_id)
-        else:
+            continue
+        if options.allow is not None and op_id not in options.allow:
             result.skipped_operations[op_id] = f"changes state (run it with --allow {op_id})"
+            continue
+        missing = [
+            kind
+            for kind in objects_of.get(op_id, {}).values()
+            if kind is not STARTED_TASK and not named.get(kind)
+        ]
+        if not owned and missing:
+            result.skipped_operations[op_id] = (
+                "changes state: on a server the suite does not own it runs only on objects "
+                f"named with --object {missing[0]}=ID"
+            )
+            continue
+        allowed.append(op_id)
     result.operations = allowed
     result.links_declared = declared_links(spec, allowed)
     if declared_links(spec) and not result.links_declared and "stateful" in options.phases:
@@ -469,6 +693,7 @@ def run_surface(
     pins: dict[str, list[str]] = {k: list(v) for k, v in discovered.items()}
     for kind, values in options.objects.items():
         pins[kind] = list(dict.fromkeys([*values, *pins.get(kind, [])]))
+    state_changing = frozenset(op for op in allowed if op in objects_of)
 
     run = RunContext(
         surface=surface,
@@ -483,7 +708,7 @@ def run_surface(
         # The embedded simulator has no lockout; a real server's accounts need protecting.
         protected=(
             {}
-            if target.on_reset is not None
+            if owned
             else {
                 c.user: c.password
                 # The suite's own accounts last: their real password wins over the examples'.
@@ -491,26 +716,59 @@ def run_surface(
                 if c is not None
             }
         ),
+        reset=target.on_reset,
+        object_guard=(
+            None
+            if owned
+            else {
+                op_id: {
+                    name: STARTED_TASK if kind is STARTED_TASK else frozenset(named.get(kind, ()))
+                    for name, kind in objects_of[op_id].items()
+                }
+                for op_id in state_changing
+            }
+        ),
     )
     if target.error_log is not None:
         run.errors_seen = len(target.error_log())
     if run.privileges and run.readonly is None:
-        result.note = "privilege checks skipped: no read-only user (--readonly-user)"
+        result.skipped_checks["privilege_required"] = "needs --readonly-user"
 
     # A login that fails here (wrong password, the surface is down) ends the surface: every
-    # check would only report the same thing again.
+    # check would only report the same thing again. A refused password ends the whole run.
     if surface.auth != "none":
         try:
             broker.token(options.admin)
+            if run.readonly is not None and run.privileges:
+                broker.token(run.readonly)
+        except CredentialsRejected:
+            broker.logout_all()
+            raise
         except LoginFailed as exc:
+            broker.logout_all()
             result.status = "error"
             result.errors.append(str(exc))
             result.seconds = time.monotonic() - started
             return result
         if surface.name == "vr" and not pins.get("pairing"):
             pins["pairing"] = _vr_pairings(broker, options.admin)
+    if progress is not None:
+        progress(f"{surface.name}: starting")
 
-    config = SchemathesisConfig.from_dict(build_config(surface, target, options))
+    raw_config = build_config(surface, target, options)
+    config = SchemathesisConfig.from_dict(raw_config)
+    result.inapplicable = inapplicable_checks(
+        surface,
+        spec,
+        raw_config.get("checks") or {},
+        operations=set(allowed),
+        readonly=run.readonly is not None,
+        privileged=bool(run.privileges),
+        operation_checks={
+            str(entry["include-operation-id"]): entry.get("checks") or {}
+            for entry in raw_config.get("operations") or []
+        },
+    )
     schema: Any = schemathesis.openapi.from_path(spec_path, config=config)
     schema.__class__ = _suite_schema_class(type(schema), run, target)
     if target.app is not None:
@@ -519,7 +777,22 @@ def run_surface(
         provider = make_auth_provider(broker, security, options.admin, allowed=frozenset(allowed))
         # refresh_interval=None: the broker caches sessions itself (and never reuses a logout's).
         schema.auth(refresh_interval=None)(provider)
-    _add_case_hooks(schema, surface, spec, pinned_parameters(surface, pins), options.admin)
+    steering = _steering(
+        surface,
+        spec,
+        pins,
+        options.admin if surface.auth != "none" else None,
+        owned=owned,
+        named=named,
+        state_changing=state_changing,
+    )
+
+    def answered(op_id: str, name: str) -> list[str]:
+        with run.lock:
+            return sorted(run.answered.get((op_id, name), ()))
+
+    steering = dataclasses.replace(steering, answered=answered)
+    _add_case_hooks(schema, surface, steering)
     if result.skipped_operations:
         # exclude(), not include(): schemathesis ORs include filters, and the configuration's
         # [[operations]] entries already add one that matches every operation.
@@ -537,42 +810,44 @@ def run_surface(
 
     phase_started: dict[str, float] = {}
     try:
-        for event in from_schema(schema).execute():
-            if isinstance(event, events.PhaseStarted):
-                name = str(event.phase.name.value)
-                phase_started[name] = time.monotonic()
-                if name in PHASES and target.on_reset is not None:
-                    # Every phase starts from the scenario (the examples phase, say, heals the
-                    # VCHA cluster that the stateful phase must find degraded).
-                    target.on_reset()
-                    broker.forget()
-                if progress is not None and name in PHASES:
-                    progress(f"{surface.name}: {name}")
-            elif isinstance(event, events.PhaseFinished):
-                name = str(event.phase.name.value)
-                if name in phase_started:
-                    result.phases[name] = time.monotonic() - phase_started[name]
-            elif isinstance(event, events.ScenarioFinished):
-                _fold_scenario(result, event, labels, transitions, redact)
-                if event.phase.value == "stateful":
-                    result.stateful_scenarios += 1
-            elif isinstance(event, events.NonFatalError):
-                result.errors.append(redact(f"{event.label}: {event.info.title}: {event.info}"))
-            elif isinstance(event, events.FatalError):
-                result.errors.append(redact(f"fatal: {event.exception}"))
-            elif isinstance(event, events.EngineFinished):
-                for failure in event.failures:
-                    result.add_failure(
-                        FailureRecord(
-                            "(run)", "after_run", failure.title, redact(failure.message), "run"
+        with _generation_from_seed_alone():
+            for event in from_schema(schema).execute():
+                if isinstance(event, events.PhaseStarted):
+                    # An owned simulator is reset for each phase on the engine's own thread
+                    # (checks.reset_between_phases), not here: this event may arrive later.
+                    name = str(event.phase.name.value)
+                    phase_started[name] = time.monotonic()
+                    if progress is not None and name in PHASES:
+                        progress(f"{surface.name}: {name}")
+                elif isinstance(event, events.PhaseFinished):
+                    name = str(event.phase.name.value)
+                    if name in phase_started:
+                        result.phases[name] = time.monotonic() - phase_started[name]
+                elif isinstance(event, events.ScenarioFinished):
+                    _fold_scenario(result, event, labels, transitions, redact)
+                    if event.phase.value == "stateful":
+                        result.stateful_scenarios += 1
+                elif isinstance(event, events.NonFatalError):
+                    result.errors.append(redact(f"{event.label}: {event.info.title}: {event.info}"))
+                elif isinstance(event, events.FatalError):
+                    result.errors.append(redact(f"fatal: {event.exception}"))
+                elif isinstance(event, events.EngineFinished):
+                    for failure in event.failures:
+                        result.add_failure(
+                            FailureRecord(
+                                "(run)", "after_run", failure.title, redact(failure.message), "run"
+                            )
                         )
-                    )
     finally:
         result.tasks = list(run.tasks)
+        result.redirected = dict(run.redirected)
         try:
             broker.logout_all()
         except Exception:  # never mask the run's own outcome
             log.debug("logout after the run failed", exc_info=True)
+        result.sessions_opened = broker.flow_sessions_opened
+        result.sessions_ended_by_flows = broker.flow_sessions_ended
+        result.sessions_ended_after = broker.sessions_ended_after
 
     if result.errors:
         result.status = "error"
@@ -609,6 +884,12 @@ def _fold_scenario(
 
     recorder = event.recorder
     phase = str(event.phase.value)
+
+    def status_of(case_id: str) -> int | None:
+        interaction = recorder.interactions.get(case_id)
+        response = interaction.response if interaction is not None else None
+        return response.status_code if response is not None else None
+
     for case_id, node in recorder.cases.items():
         op_id = labels.get(node.value.operation.label, node.value.operation.label)
         if node.parent_id is None or node.transition is not None:
@@ -618,9 +899,28 @@ def _fold_scenario(
             link = transitions.get(transition.id)
             if link is not None:
                 result.links_followed[link] += 1
+        interaction = recorder.interactions.get(case_id)
+        answer = interaction.response if interaction is not None else None
+        chain: list[tuple[Any, int | None]] = []
+        parent_id = node.parent_id
+        while parent_id is not None and parent_id in recorder.cases and len(chain) < 100:
+            chain.append((recorder.cases[parent_id].value, status_of(parent_id)))
+            parent_id = recorder.cases[parent_id].parent_id
         for check in recorder.checks.get(case_id, []):
             tally = result.tally(op_id, check.name)
-            if check.status == Status.SUCCESS:
+            if check.status == Status.SUCCESS and (
+                answer is None
+                or not check_applied(
+                    check.name,
+                    node.value,
+                    answer.status_code,
+                    str(answer.request.method or ""),
+                    answer.headers,
+                    chain,
+                )
+            ):
+                tally.not_applicable += 1
+            elif check.status == Status.SUCCESS:
                 tally.passed += 1
             elif check.status == Status.FAILURE:
                 tally.failed += 1
@@ -696,13 +996,29 @@ def run_suite(
                     )
                 )
             continue
-        if progress is not None:
-            progress(f"{name}: starting")
-        suite.surfaces.append(
-            run_surface(
-                surface, target, options, redact=redact, progress=progress, discovered=discovered
+        try:
+            suite.surfaces.append(
+                run_surface(
+                    surface,
+                    target,
+                    options,
+                    redact=redact,
+                    progress=progress,
+                    discovered=discovered,
+                )
             )
-        )
+        except CredentialsRejected as exc:
+            # The other surfaces share the account store: do not send the password again.
+            suite.credentials_rejected = redact(str(exc))
+            suite.surfaces.append(
+                SurfaceResult(
+                    surface=name,
+                    base_url=target.url(surface.base_path.format(release=options.release)),
+                    status="error",
+                    errors=[suite.credentials_rejected],
+                )
+            )
+            break
     if not reachable and last_error is not None:
         raise last_error
     suite.seconds = time.monotonic() - started

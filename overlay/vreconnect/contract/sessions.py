@@ -4,6 +4,13 @@ Every session the suite uses comes from the surface's own login call (never a ma
 so the login itself is under test too. :class:`SessionBroker` keeps one session per user and
 hands out a *fresh* one to every logout call, so a logout under test never ends the session
 the rest of the run depends on.
+
+Stateful flows carry their own session: a ``Login`` step opens one, and the document's links
+pass it on (in the session header) to the operations after it, down to the ``Logout`` that
+ends it. The broker learns every session a test case's login opened (``record_login``), and
+the auth provider leaves such a session on a case that a link gave it. Whatever is still open
+when the run ends -- the broker's own sessions, spare ones a failed logout did not end, and
+sessions test cases opened and never logged out -- is logged out then (``logout_all``).
 """
 
 from __future__ import annotations
@@ -27,12 +34,14 @@ if TYPE_CHECKING:
 __all__ = [
     "AuthData",
     "Credentials",
+    "CredentialsRejected",
     "LoginFailed",
     "NotAllowed",
     "SessionBroker",
     "basic_auth_header",
     "make_auth_provider",
     "operation_security",
+    "session_token",
 ]
 
 
@@ -46,6 +55,19 @@ class Credentials:
 
 class LoginFailed(Exception):
     """A login through the surface's login call did not give a session."""
+
+
+class CredentialsRejected(LoginFailed):
+    """The server refused the user name or password (InvalidLogin, 401).
+
+    Other surfaces of the same server share the account store: the suite stops at the first
+    one, so a wrong password is sent once (an SSO account locks after a few failed logins).
+    """
+
+    def __init__(self, message: str, user: str, surface: str) -> None:
+        super().__init__(message)
+        self.user = user
+        self.surface = surface
 
 
 @dataclass(frozen=True)
@@ -76,9 +98,41 @@ def basic_auth_header(creds: Credentials) -> str:
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
+def _header(headers: Mapping[str, Any] | None, name: str) -> Any:
+    """The value of header ``name`` in ``headers`` (names compare case-insensitively)."""
+    if not headers:
+        return None
+    lowered = name.lower()
+    for key, value in headers.items():
+        if key.lower() == lowered:
+            return value[0] if isinstance(value, list) and value else value
+    return None
+
+
+def session_token(
+    surface: Surface, status: int, headers: Mapping[str, Any], body: Any
+) -> str | None:
+    """The session a successful login answer carries (None if it carries none).
+
+    VI/JSON: the ``vmware-api-session-id`` response header; vSphere Automation REST:
+    ``{"value": token}``; VR REST: ``{"session_id": token}`` (protocols.md).
+    """
+    if not 200 <= status < 300:
+        return None
+    if surface.auth == "vim_login":
+        found = _header(headers, "vmware-api-session-id")
+    elif surface.auth in ("vapi_basic", "vr_basic") and isinstance(body, Mapping):
+        found = body.get("value" if surface.auth == "vapi_basic" else "session_id")
+    else:
+        found = None
+    return found if isinstance(found, str) and found else None
+
+
 class SessionBroker:
     """Logs in through a surface's real login call; caches one session per user.
 
+    It also keeps account of every other session of the run (spare ones handed to logout
+    calls, and those test cases' own logins opened) so that :meth:`logout_all` ends them all.
     Thread-safe (schemathesis runs stateful tests in a thread of its own). ``release`` is the
     VI/JSON release of the ``/sdk/vim25/{release}`` paths.
     """
@@ -88,10 +142,18 @@ class SessionBroker:
         self.target = target
         self.release = release
         self._tokens: dict[Credentials, str] = {}
+        self._spare: set[str] = set()
+        self._flows: set[str] = set()
         self._lock = threading.Lock()
         self._session_manager: str | None = None
         self.on_token: Callable[[str], None] | None = None
         """Called with every token issued (the report redacts them)."""
+        self.flow_sessions_opened = 0
+        """Sessions the test cases' own logins opened."""
+        self.flow_sessions_ended = 0
+        """Of those, the ones a logout test case ended (a flow's link carried it there)."""
+        self.sessions_ended_after = 0
+        """Sessions still open when the run ended, which :meth:`logout_all` logged out."""
 
     # -- logins ---------------------------------------------------------------------------------
 
@@ -129,27 +191,29 @@ class SessionBroker:
             r = self.target.request(
                 "POST", path, json={"userName": creds.user, "password": creds.password}
             )
-            token = r.headers.get("vmware-api-session-id") if r.status_code == 200 else None
         else:
             r = self.target.request(
                 "POST", path, headers={"Authorization": basic_auth_header(creds)}
             )
-            token = None
-            if r.status_code == 200:
-                try:
-                    body = r.json()
-                except ValueError:
-                    body = {}
-                key = "value" if surface.auth == "vapi_basic" else "session_id"
-                found = body.get(key) if isinstance(body, Mapping) else None
-                token = found if isinstance(found, str) else None
+        try:
+            body = r.json()
+        except ValueError:
+            body = None
+        token = session_token(surface, r.status_code, r.headers, body)
         if token and self.on_token is not None:
             self.on_token(token)
         if not token:
-            raise LoginFailed(
-                f"{surface.name}: login as {creds.user} failed: HTTP {r.status_code} "
-                f"{_fault_name(r)}".rstrip()
-            )
+            fault = _fault_name(r)
+            message = (
+                f"{surface.name}: login as {creds.user} failed: HTTP {r.status_code} {fault}"
+            ).rstrip()
+            # The documented answers to a wrong user name or password (protocols.md): the
+            # InvalidLogin fault on VI/JSON, 401 on both REST surfaces.
+            if (surface.auth == "vim_login" and fault == "InvalidLogin") or (
+                surface.auth != "vim_login" and r.status_code == 401
+            ):
+                raise CredentialsRejected(message, creds.user, surface.name)
+            raise LoginFailed(message)
         return token
 
     def token(self, creds: Credentials) -> str:
@@ -160,19 +224,60 @@ class SessionBroker:
                 found = self._tokens[creds] = self.login(creds)
             return found
 
-    def forget(self) -> None:
-        """Drop every cached session (after the server was reset, they are gone)."""
+    def spare(self, creds: Credentials) -> str:
+        """A fresh session of ``creds`` for a logout call to end (never the cached one)."""
+        token = self.login(creds)
         with self._lock:
-            self._tokens.clear()
+            self._spare.add(token)
+        return token
 
-    def logout_all(self) -> None:
-        """Log out every cached session (best effort: the run is over either way)."""
+    def record_login(self, token: str) -> None:
+        """A test case's login opened session ``token`` (its flow may pass it on)."""
+        if self.on_token is not None:
+            self.on_token(token)
         with self._lock:
-            tokens = list(self._tokens.values())
+            if token not in self._flows:
+                self._flows.add(token)
+                self.flow_sessions_opened += 1
+
+    def record_logout(self, token: str) -> None:
+        """A logout test case ended session ``token``."""
+        with self._lock:
+            if token in self._flows:
+                self._flows.discard(token)
+                self.flow_sessions_ended += 1
+            self._spare.discard(token)
+
+    def is_flow_session(self, token: str) -> bool:
+        """True if a test case's login opened ``token`` and no logout ended it yet."""
+        with self._lock:
+            return token in self._flows
+
+    def forget(self) -> None:
+        """Drop every session known (after the server was reset, they are gone)."""
+        with self._lock:
             self._tokens.clear()
+            self._spare.clear()
+            self._flows.clear()
+
+    def logout_all(self) -> int:
+        """Log out every session still open: the cached ones, spare ones a logout call did not
+        end, and those test cases opened (best effort: the run is over either way).
+
+        Returns how many were logged out.
+        """
+        with self._lock:
+            tokens = [*self._tokens.values(), *sorted(self._spare), *sorted(self._flows)]
+            self._tokens.clear()
+            self._spare.clear()
+            self._flows.clear()
+        ended = 0
         for token in tokens:
             with contextlib.suppress(requests.RequestException):
                 self._logout(token)
+                ended += 1
+        self.sessions_ended_after += ended
+        return ended
 
     def _logout(self, token: str) -> None:
         surface = self.surface
@@ -213,7 +318,9 @@ def make_auth_provider(
 
     * operations without security (VI/JSON ``Login``, ``GetServiceInstanceContent``): nothing;
     * ``basicAuth`` operations (the REST logins): the user's HTTP Basic credentials;
-    * ``sessionHeader`` operations: the user's cached session, or a fresh one for a logout.
+    * ``sessionHeader`` operations: the session a link carried from the flow's own login step
+      if the case has one (so a flow logs in, works and logs out on one session), else the
+      user's cached session, or a fresh one for a logout.
 
     schemathesis instantiates the class itself, without arguments, hence the closure.
     ``allowed``: the operations the run may send; a case for any other one is stopped here,
@@ -232,8 +339,12 @@ def make_auth_provider(
             if "basicAuth" in schemes:
                 return AuthData("basic", basic_auth_header(creds))
             if "sessionHeader" in schemes:
+                assert surface.session_header is not None
+                carried = _header(case.headers, surface.session_header)
+                if isinstance(carried, str) and broker.is_flow_session(carried):
+                    return AuthData("session", carried)
                 if op_id in surface.logout_operations:
-                    return AuthData("session", broker.login(creds))
+                    return AuthData("session", broker.spare(creds))
                 return AuthData("session", broker.token(creds))
             return None
 

@@ -10,7 +10,8 @@ Checks are named as schemathesis names them (``not_a_server_error``, ``status_co
 ``positive_data_acceptance``, ``negative_data_rejection``, ``missing_required_header``,
 ``unsupported_method``, ``ignored_auth``, ``use_after_free``, ``ensure_resource_availability``)
 plus the suite's own (:mod:`vreconnect.contract.checks`): ``session_required``,
-``privilege_required``, ``task_completes`` and ``simulator_healthy``.
+``privilege_required``, ``undeclared_method_refused``, ``task_completes`` and
+``simulator_healthy``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "VIM25",
     "VR",
     "AuthKind",
+    "BodyPin",
     "ObjectPin",
     "Refusal",
     "Surface",
@@ -80,7 +82,8 @@ class TaskRead:
 
     ``path`` is relative to the surface's base URL with ``{id}`` for the task id; ``id_pointer``
     is a JSON pointer into the starting response's body; ``state_pointer`` a JSON pointer into the
-    task read's body; ``terminal`` the states after which a task never changes again.
+    task read's body; ``terminal`` the states after which a task never changes again, of which
+    ``failed`` are the ones where it failed.
     """
 
     operation: str
@@ -90,6 +93,10 @@ class TaskRead:
     id_pointer: str
     state_pointer: str
     terminal: frozenset[str]
+    failed: frozenset[str] = frozenset()
+    documented_failure: str | None = None
+    """Where the page documents that the task itself can fail (None: it does not say). The
+    property tests require both outcomes, success and failure, of such an operation's tasks."""
 
 
 @dataclass(frozen=True)
@@ -105,8 +112,32 @@ class ObjectPin:
     parameter: str
     operations: tuple[str, ...]
     kind: str | None = None
-    """Object kind (``host``, ``vasa-provider``, ``pairing``, ``surface``, ``sim-object``)."""
+    """Object kind (``host``, ``vasa-provider``, ``pairing``, ``datastore``, ``sim-object``).
+
+    A ``parameter`` of the form ``a/b`` pins two parameters together, from values ``x/y``."""
     constant: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BodyPin:
+    """A request body field that names an existing object (or an account), pinned like a path
+    parameter: the operation's documented example names one object; pinning the field to the
+    other objects of its kind reaches the outcomes that depend on which object it is.
+
+    ``kind`` takes the values from the server's objects (as :class:`ObjectPin` does);
+    ``credentials`` pins the field pair (user name, password) to the suite's own user instead.
+    ``owned_only``: only against a server the suite owns (the embedded simulator) -- the field
+    is sent on to another host that a generated request may name, and the suite's password
+    must never reach a host the generator made up.
+    """
+
+    operations: tuple[str, ...]
+    pointer: str
+    """JSON pointer of the field (of the user name field, with ``credentials``)."""
+    kind: str | None = None
+    credentials: str | None = None
+    """JSON pointer of the password field that goes with ``pointer``."""
+    owned_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,6 +153,9 @@ class Surface:
     session_header: str | None
     login_path: str | None
     """Path of the login call below the server root; ``{release}``/``{session_manager}`` substituted."""
+    login_operation: str | None = None
+    """operationId of the document's own login (a session a test case opens with it is one
+    the suite ends, unless the case's own flow logs it out)."""
     logout_operations: frozenset[str] = frozenset()
     safe_operations: frozenset[str] = frozenset()
     """Logins, logouts of the suite's own sessions, reads and task reads: run by default."""
@@ -131,9 +165,13 @@ class Surface:
     """The answer to a request without a (valid) session."""
     forbidden: Refusal | None = None
     """The answer to a session that lacks the operation's privilege."""
+    undeclared_method: Refusal | None = None
+    """The answer to an HTTP method the document does not declare for a path, where it is not
+    405 (VI/JSON); the ``undeclared_method_refused`` check requires it."""
     extra_privileges: Mapping[str, str] = field(default_factory=dict)
     """Privileged operations the document does not mark with ``x-*-privilege`` (with why)."""
     pins: tuple[ObjectPin, ...] = ()
+    body_pins: tuple[BodyPin, ...] = ()
     login_body_pins: bool = False
     """Pin the ``Login`` body's ``userName`` and ``password`` (together) to the suite's user."""
     stateful_examples: frozenset[str] = frozenset()
@@ -168,7 +206,8 @@ _VIM_CHECKS: dict[str, Any] = {
     # and requires that fault instead.
     "ignored_auth": {"enabled": False},
     # An undeclared HTTP method answers 500 InvalidRequest, never 405: VI/JSON uses only 200,
-    # 204 and 500 (same fact).
+    # 204 and 500 (same fact). The suite's undeclared_method_refused check requires exactly
+    # that fault instead (Surface.undeclared_method).
     "unsupported_method": {"enabled": False},
 }
 
@@ -179,6 +218,7 @@ VIM25 = Surface(
     auth="vim_login",
     session_header="vmware-api-session-id",
     login_path="/sdk/vim25/{release}/SessionManager/{session_manager}/Login",
+    login_operation="Login",
     logout_operations=frozenset({"Logout"}),
     safe_operations=frozenset(
         {"GetServiceInstanceContent", "Login", "Logout", "GetHostSystemRuntime", "GetTaskInfo"}
@@ -191,12 +231,26 @@ VIM25 = Surface(
             "/value",
             "/state",
             frozenset({"success", "error"}),
+            frozenset({"error"}),
+            documented,
         )
-        for op in ("ReconnectHost_Task", "ReconfigureHostForDAS_Task", "DisconnectHost_Task")
+        for op, documented in (
+            # Page 000: "This method returns a Task object with which to monitor the
+            # operation", and its faults include those of the reconnect itself (NoHost: "if
+            # the method is unable to contact the server", InvalidLogin "with the host").
+            ("ReconnectHost_Task", "page 000: NoHost, InvalidLogin, HostConnectFault"),
+            # Page 001: DasConfigFault "reason: The reason why the HA configuration failed".
+            ("ReconfigureHostForDAS_Task", "page 001: DasConfigFault"),
+            # Not on the pages: no failure of its task is documented.
+            ("DisconnectHost_Task", None),
+        )
     },
     # protocols.md: "Login ... callable without a session"; every other call needs one and is
     # refused with the NotAuthenticated fault (MethodFault <- RuntimeFault <- NotAuthenticated).
     unauthenticated=Refusal(500, "NotAuthenticated"),
+    # protocols.md: "Only 200, 204 and 500 are used"; a method the server does not serve on a
+    # path is the InvalidRequest fault (RuntimeFault <- InvalidRequest).
+    undeclared_method=Refusal(500, "InvalidRequest"),
     # Pages 000/001: "Required privileges: Host.Config.Connection"; a missing privilege is the
     # NoPermission fault (protocols.md: SecurityError <- NoPermission).
     forbidden=Refusal(500, "NoPermission"),
@@ -244,9 +298,14 @@ SMS = Surface(
             "/value",
             "/state",
             frozenset({"success", "error"}),
+            frozenset({"error"}),
+            # Page 002: "If reconnecting fails due to InvalidCertificate exception, that means
+            # the current provider certificate is expired or corrupted".
+            "page 002: InvalidCertificate, ProviderConnectionFailed",
         )
     },
     unauthenticated=Refusal(500, "NotAuthenticated"),
+    undeclared_method=Refusal(500, "InvalidRequest"),
     # Page 002: "Required privileges: StorageViews.ConfigureService"; NoPermission as on vim25.
     forbidden=Refusal(500, "NoPermission"),
     pins=(
@@ -259,16 +318,26 @@ SMS = Surface(
 
 # -- vSphere Automation REST (vcenter) ------------------------------------------------------------
 
-_VAPI_CHECKS: dict[str, Any] = {
+_REDEPLOY_CHECKS: dict[str, Any] = {
     # Page 003 documents 400 invalid_argument for a body that is well formed but breaks a rule
     # the schema cannot express: vc_spec.active_location.username is "Optional. This field is
     # currently required. If unset, an error is returned.", the placement ids must name existing
     # objects, ip_family selects ipv4 or ipv6 (x-cross-field-rules of RedeploySpec in
     # specs/vcenter.yaml), and a wrong thumbprint is 400 unverified_peer.
     **_accepting("400"),
-    # Page 003: "500 error: If any other error occurs." (vcha_cluster_get: "error, any other
-    # error", protocols.md). A redeploy of a cluster that is not degraded is such an error
-    # (docs/design.md, "VCHA redeploy"); its body must still be the documented Error.
+    # Page 003: "500 error: If any other error occurs." A redeploy of a cluster that is not
+    # degraded is such an error (docs/design.md, "VCHA redeploy"); its body must still be the
+    # documented Error.
+    "not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", "500"]},
+}
+
+_CLUSTER_GET_CHECKS: dict[str, Any] = {
+    # specs/vcenter.yaml, vcha_cluster_get 400 (not on the source page, protocols.md): the
+    # optional vc_spec names the management vCenter Server, and credentials it refuses are
+    # invalid_argument, a certificate it cannot validate unverified_peer -- "Same errors as
+    # redeploy-task gives for the same vc_spec" -- which a schema cannot express.
+    **_accepting("400"),
+    # protocols.md (vcha_cluster_get): "error, any other error" is 500 with the Error body.
     "not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", "500"]},
 }
 
@@ -279,6 +348,7 @@ VCENTER = Surface(
     auth="vapi_basic",
     session_header="vmware-api-session-id",
     login_path="/rest/com/vmware/cis/session",
+    login_operation="cis_session_create",
     logout_operations=frozenset({"cis_session_delete"}),
     # vcha_cluster_get is a POST (?action=get) but only reads the cluster (protocols.md).
     safe_operations=frozenset(
@@ -292,6 +362,10 @@ VCENTER = Surface(
             "/value",
             "/value/status",
             frozenset({"SUCCEEDED", "FAILED"}),
+            frozenset({"FAILED"}),
+            # Page 003 is the -task form of redeploy: the call answers with the task, whose
+            # status ends FAILED when the redeploy fails (protocols.md, cis tasks).
+            "page 003: redeploy-task",
         )
     },
     # protocols.md: "unauthenticated 401, unauthorized 403".
@@ -302,9 +376,19 @@ VCENTER = Surface(
     # The VCHA cluster is degraded once: a redeploy heals it, so later stateful steps start from
     # the documented request example too (a generated placement names no existing object).
     stateful_examples=frozenset({"vcha_cluster_passive_redeploy_task"}),
-    operation_config=tuple(
-        {"include-operation-id": op, "checks": _VAPI_CHECKS}
-        for op in ("vcha_cluster_passive_redeploy_task", "vcha_cluster_get")
+    # Whether the redeploy task succeeds depends on where it deploys: the example's datastore
+    # is one of the server's datastores, pinned to each of them in turn (a full one makes the
+    # task fail).
+    body_pins=(
+        BodyPin(
+            ("vcha_cluster_passive_redeploy_task",),
+            "/spec/placement/storage/datastore",
+            kind="datastore",
+        ),
+    ),
+    operation_config=(
+        {"include-operation-id": "vcha_cluster_passive_redeploy_task", "checks": _REDEPLOY_CHECKS},
+        {"include-operation-id": "vcha_cluster_get", "checks": _CLUSTER_GET_CHECKS},
     ),
 )
 
@@ -317,6 +401,7 @@ VR = Surface(
     auth="vr_basic",
     session_header="x-dr-session",
     login_path="/api/rest/vr/v2/session",
+    login_operation="login",
     logout_operations=frozenset({"logout"}),
     safe_operations=frozenset({"login", "logout", "get_pairings", "get_pairing", "get_task"}),
     task_reads={
@@ -327,6 +412,9 @@ VR = Surface(
             "/id",
             "/status",
             frozenset({"SUCCESS", "ERROR", "CANCELLED"}),
+            frozenset({"ERROR", "CANCELLED"}),
+            # Page 004: the reconnect answers with a Task whose "error" says why it failed.
+            "page 004: Task.error",
         )
     },
     unauthenticated=Refusal(401),
@@ -336,6 +424,17 @@ VR = Surface(
     # (docs/design.md: "403 no permission (VRMRemote.Manage)").
     extra_privileges={"reconnect_pairing": "VRMRemote.Manage"},
     pins=(ObjectPin("pairing_id", ("get_pairing", "reconnect_pairing"), kind="pairing"),),
+    # The reconnect logs into the remote site's PSC with pair_psc_info's credentials (page 004,
+    # PscInfo): a generated user name, and the example's "example-password", never log in, so
+    # the reconnect could only fail. The pair is pinned, part of the time, to the suite's user.
+    body_pins=(
+        BodyPin(
+            ("reconnect_pairing",),
+            "/pair_psc_info/username",
+            credentials="/pair_psc_info/password",
+            owned_only=True,
+        ),
+    ),
     # pair_vc_id must name the pairing's remote vCenter Server (400 otherwise): the documented
     # example does, for the example's pairing.
     stateful_examples=frozenset({"reconnect_pairing"}),
@@ -359,8 +458,9 @@ CONTROL = Surface(
     session_header=None,
     login_path=None,
     pins=(
-        ObjectPin("surface", ("getObject", "patchObject"), kind="surface"),
-        ObjectPin("object_id", ("getObject", "patchObject"), kind="sim-object"),
+        # An object id names an object of one surface only: the two are pinned together
+        # (``surface/object_id`` from the listing), else most pairs would name nothing.
+        ObjectPin("surface/object_id", ("getObject", "patchObject"), kind="sim-object"),
     ),
     operation_config=(
         {
@@ -375,6 +475,14 @@ CONTROL = Surface(
             # specs/control.yaml, patchObject: "Which keys are accepted is up to the surface; a
             # change it rejects answers 422, a surface whose objects are read-only 409."
             "checks": _accepting("422"),
+        },
+        {
+            "include-operation-id": "deleteFaultRule",
+            # ensure_resource_availability fails a 404 for a rule that a POST /faults earlier
+            # in the scenario created, but a reset in between removes every rule: POST /reset
+            # "removes every fault rule", POST /scenario "resets to it" and DELETE /faults
+            # removes them all (specs/control.yaml) -- a 404 the document promises.
+            "checks": {"ensure_resource_availability": {"enabled": False}},
         },
         {
             "include-operation-id": "loadScenario",

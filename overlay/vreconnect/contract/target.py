@@ -222,6 +222,7 @@ def discover_objects(target: Target) -> dict[str, list[str]]:
         ("vim25", "HostSystem"): "host",
         ("sms", "VasaProvider"): "vasa-provider",
         ("vr", "Pairing"): "pairing",
+        ("vcenter", "Datastore"): "datastore",
     }
     for item in items:
         if not isinstance(item, Mapping):
@@ -229,9 +230,9 @@ def discover_objects(target: Target) -> dict[str, list[str]]:
         surface, kind, oid = item.get("surface"), item.get("type"), item.get("id")
         if not isinstance(oid, str):
             continue
-        found.setdefault("sim-object", []).append(oid)
-        if isinstance(surface, str) and surface not in found.setdefault("surface", []):
-            found["surface"].append(surface)
+        if isinstance(surface, str):
+            # The control API names an object by its surface and id together.
+            found.setdefault("sim-object", []).append(f"{surface}/{oid}")
         mapped = kinds.get((str(surface), str(kind)))
         if mapped is not None:
             found.setdefault(mapped, []).append(oid)
