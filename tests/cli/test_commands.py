@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import http.server
 import json
+import socket
+import threading
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from vreconnect.cli import connect
+
 from .conftest import (
+    ADMIN,
     CONNECTED_HOST,
     DISCONNECTED_HOST,
     HA_BAD_HOST,
@@ -145,24 +151,43 @@ def test_host_user_without_password_off_a_terminal_is_a_usage_error(
     assert "--password-env" in result.stderr
 
 
-def test_host_reconnect_with_new_address_and_flags(runner: CliRunner, sim: ServedSimulator) -> None:
+def test_host_reconnect_flags_reach_the_server(runner: CliRunner, sim: ServedSimulator) -> None:
+    # The host moved (new name and port) and another vCenter took it over meanwhile.
+    with sim.control() as control:
+        control.patch(
+            f"/objects/vim25/{DISCONNECTED_HOST}",
+            json={
+                "actual_host_name": "esx-moved.example.com",
+                "actual_port": 8443,
+                "managed_by": "198.51.100.7",
+            },
+        ).raise_for_status()
+    moved = ["--host-name", "esx-moved.example.com", "--port", "8443"]
+    taken = invoke(runner, sim, ["host", "reconnect", DISCONNECTED_HOST, *moved])
+    assert taken.exit_code == 1  # the address reached the host; without --force: taken over
+    assert taken.stderr.startswith("error: AlreadyBeingManaged: ")
+    assert "hint: pass --force" in taken.stderr
     result = invoke(
         runner,
         sim,
-        [
-            "host",
-            "reconnect",
-            DISCONNECTED_HOST,
-            "--host-name",
-            "esx-disconnected.example.com",
-            "--port",
-            "443",
-            "--force",
-            "--sync-state",
-            "--json",
-        ],
+        ["host", "reconnect", DISCONNECTED_HOST, *moved, "--force", "--sync-state", "--json"],
     )
     assert result.exit_code == 0, result.output
+    assert _json(result.stdout)["connection_state"] == "connected"
+    with sim.control() as control:
+        host = control.get(f"/objects/vim25/{DISCONNECTED_HOST}").json()
+    assert host["host_name"] == "esx-moved.example.com" and host["port"] == 8443
+    assert host["managed_by"] is None  # --force took it over
+    assert host["last_reconnect_sync_state"] is True
+    assert host["last_state_sync_time"] is not None
+
+
+def test_no_sync_state_reaches_the_server(runner: CliRunner, sim: ServedSimulator) -> None:
+    result = invoke(runner, sim, ["host", "reconnect", DISCONNECTED_HOST, "--no-sync-state"])
+    assert result.exit_code == 0, result.output
+    with sim.control() as control:
+        host = control.get(f"/objects/vim25/{DISCONNECTED_HOST}").json()
+    assert host["last_reconnect_sync_state"] is False and host["last_state_sync_time"] is None
 
 
 def test_reconfigure_ha_shows_the_das_config_fault_decoded(
@@ -238,8 +263,7 @@ def test_vcha_redeploy_from_flags_only(runner: CliRunner, sim: ServedSimulator) 
             "DISTRIBUTED_PORTGROUP",
             "--active-hostname",
             "mgmt-vc.example.com",
-            "--active-user",
-            "administrator@vsphere.local",
+            # no --active-user: the login user (the management vCenter's admin here)
             "--active-thumbprint",
             "A1:B2:C3:D4:E5:F6:07:18:29:3A:4B:5C:6D:7E:8F:90:A1:B2:C3:D4",
             "--active-password-env",
@@ -278,6 +302,26 @@ def test_vcha_bad_spec_file_is_a_usage_error(
     assert missing.exit_code == 2 and "placement.name" in missing.stderr
 
 
+def test_vcha_spec_is_checked_before_anything_is_sent(
+    runner: CliRunner, sim: ServedSimulator, tmp_path: Path
+) -> None:
+    bad = tmp_path / "spec.json"
+    bad.write_text('{"placement": {"name": 5, "folder": "group-v4"}, "zzz": 1}')
+    result = invoke(runner, sim, ["vcha", "redeploy", "--spec", str(bad), "--json"])
+    assert result.exit_code == 2, result.output
+    message = _json(result.stdout)["error"]["message"]  # type: ignore[index]
+    assert f"--spec {bad}" in message
+    assert "placement.name: Input should be a valid string" in message
+    assert "zzz: unknown key" in message  # a typo is not dropped silently
+    # Nothing reached the server: the cluster is still degraded.
+    with sim.control() as control:
+        assert control.get("/objects/vcenter/vcha-cluster").json()["health_state"] == "DEGRADED"
+    typo = tmp_path / "typo.json"
+    typo.write_text(VCHA_SPEC.read_text().replace('"ha_ip"', '"ha_ipp"'))
+    result = invoke(runner, sim, ["vcha", "redeploy", "--spec", str(typo)])
+    assert result.exit_code == 2 and "ha_ipp: unknown key" in result.stderr
+
+
 def test_vr_reconnect(runner: CliRunner, sim: ServedSimulator) -> None:
     result = invoke(runner, sim, ["vr", "reconnect", PAIRING])
     assert result.exit_code == 0, result.output
@@ -297,10 +341,11 @@ def test_vr_wrong_psc_password_fails_in_the_task(runner: CliRunner, sim: ServedS
     assert "not-it-Xy9" not in result.output
 
 
-def test_vr_unknown_pairing(runner: CliRunner, sim: ServedSimulator) -> None:
-    result = invoke(runner, sim, ["vr", "reconnect", "00000000-0000-4000-8000-000000000000"])
+def test_vr_unknown_pairing_names_it(runner: CliRunner, sim: ServedSimulator) -> None:
+    unknown = "00000000-0000-4000-8000-000000000000"
+    result = invoke(runner, sim, ["vr", "reconnect", unknown])
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: VrNotFound")
+    assert result.stderr.startswith(f"error: VrNotFound: pairing {unknown}: ")
 
 
 # -- --no-wait, task wait, timeouts -----------------------------------------------------------
@@ -347,6 +392,8 @@ def test_timeout_exit_code_and_resume_hint(runner: CliRunner, sim: ServedSimulat
     error = _json(result.stdout)["error"]
     assert isinstance(error, dict) and error["type"] == "TaskTimeout" and error["exit_code"] == 3
     assert "vreconnect task wait task-" in str(error["hint"])
+    # The limit as given (the overlay's remaining-time arithmetic does not show through).
+    assert " did not finish within 0.3s (last state running" in str(error["message"])
 
 
 def test_task_wait_explicit_kind_and_unknown_format(
@@ -365,19 +412,10 @@ def test_task_wait_explicit_kind_and_unknown_format(
 
 
 def test_pinning_the_simulator_thumbprint_works(runner: CliRunner, sim: ServedSimulator) -> None:
-    result = invoke(
-        runner,
-        sim,
-        ["--thumbprint", sim.sha256, "vasa", "reconnect", PROVIDER],
-        env={"VRECONNECT_CA_FILE": ""},
-    )
+    # VRECONNECT_CA_FILE is exported (sim.env): a TLS flag replaces it, it does not conflict.
+    result = invoke(runner, sim, ["--thumbprint", sim.sha256, "host", "reconnect", "host-102"])
     assert result.exit_code == 0, result.output
-    sha1 = invoke(
-        runner,
-        sim,
-        ["--thumbprint", sim.sha1, "vasa", "reconnect", PROVIDER],
-        env={"VRECONNECT_CA_FILE": ""},
-    )
+    sha1 = invoke(runner, sim, ["--thumbprint", sim.sha1, "vasa", "reconnect", PROVIDER])
     assert sha1.exit_code == 0, sha1.output
 
 
@@ -385,12 +423,7 @@ def test_wrong_pin_is_a_connection_error_with_the_presented_thumbprint(
     runner: CliRunner, sim: ServedSimulator
 ) -> None:
     wrong = ":".join(["AB"] * 32)
-    result = invoke(
-        runner,
-        sim,
-        ["--thumbprint", wrong, "vasa", "reconnect", PROVIDER],
-        env={"VRECONNECT_CA_FILE": ""},
-    )
+    result = invoke(runner, sim, ["--thumbprint", wrong, "vasa", "reconnect", PROVIDER])
     assert result.exit_code == 4
     assert result.stderr.startswith("error: CertificateMismatch: ")
     assert sim.sha256 in result.stderr  # the hint names what the server presents
@@ -402,21 +435,35 @@ def test_untrusted_certificate_is_a_connection_error_with_a_hint(
 ) -> None:
     result = invoke(runner, sim, ["vasa", "reconnect", PROVIDER], env={"VRECONNECT_CA_FILE": ""})
     assert result.exit_code == 4
-    assert "hint:" in result.stderr and "--ca-file" in result.stderr
-    assert sim.sha256 in result.stderr
+    hint = result.stderr.split("hint: ")[1]
+    assert hint.startswith("the server certificate is not trusted")
+    assert "--ca-file" in hint and sim.sha256 in hint
 
 
 def test_insecure_works_and_contradictions_are_usage_errors(
     runner: CliRunner, sim: ServedSimulator
 ) -> None:
-    ok = invoke(
-        runner, sim, ["--insecure", "vasa", "reconnect", PROVIDER], env={"VRECONNECT_CA_FILE": ""}
-    )
+    ok = invoke(runner, sim, ["--insecure", "vasa", "reconnect", PROVIDER])
     assert ok.exit_code == 0, ok.output
     both = invoke(
         runner, sim, ["--insecure", "--thumbprint", sim.sha256, "vasa", "reconnect", PROVIDER]
     )
     assert both.exit_code == 2
+    assert "--insecure and --thumbprint cannot be combined" in both.stderr
+    # Two variables contradicting each other are named as variables.
+    env_both = invoke(
+        runner, sim, ["vasa", "reconnect", PROVIDER], env={"VRECONNECT_THUMBPRINT": sim.sha256}
+    )
+    assert env_both.exit_code == 2
+    assert "VRECONNECT_THUMBPRINT and VRECONNECT_CA_FILE cannot be combined" in env_both.stderr
+    # ... and a flag settles it.
+    flag = invoke(
+        runner,
+        sim,
+        ["--ca-file", sim.cert_file, "vasa", "reconnect", PROVIDER],
+        env={"VRECONNECT_THUMBPRINT": sim.sha256},
+    )
+    assert flag.exit_code == 0, flag.output
 
 
 def test_wrong_password_is_a_fault_and_never_printed(
@@ -461,6 +508,7 @@ def test_no_password_off_a_terminal_is_a_usage_error(
         env={**{k: None for k in ("VRECONNECT_PASSWORD",)}, **env},
     )
     assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: UsageError: no password available for {ADMIN}\n")
     assert "VRECONNECT_PASSWORD" in result.stderr
 
 
@@ -472,3 +520,92 @@ def test_no_url_is_a_usage_error(runner: CliRunner, sim: ServedSimulator) -> Non
     )
     assert result.exit_code == 2
     assert "--url" in result.stderr
+
+
+# -- URLs and connection failures: each gets its own error and hint -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        (["--url", "https://127.0.0.1:abc"], {}, "--url 'https://127.0.0.1:abc': the port must"),
+        (["--url", "https://127.0.0.1:99999"], {}, "--url 'https://127.0.0.1:99999': the port"),
+        (["--url", "https://"], {}, "--url 'https://': no host name"),
+        (["--url", "vc.example.com"], {}, "must start with https:// or http://"),
+        ([], {"VRECONNECT_URL": "https://127.0.0.1:0"}, "VRECONNECT_URL 'https://127.0.0.1:0'"),
+        (["--vr-url", "https://vr.example.com:70000"], {}, "--vr-url 'https://vr.example.com:7"),
+    ],
+    ids=["letters", "too-big", "no-host", "no-scheme", "env-port-0", "vr-url"],
+)
+def test_malformed_urls_are_usage_errors_naming_the_setting(
+    runner: CliRunner, sim: ServedSimulator, args: list[str], env: dict[str, str], named: str
+) -> None:
+    result = invoke(runner, sim, [*args, "vasa", "reconnect", PROVIDER], env=env)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: UsageError: ")
+    assert named in result.stderr.splitlines()[0]
+
+
+def test_plain_http_warns_that_credentials_go_in_cleartext(
+    runner: CliRunner, sim: ServedSimulator
+) -> None:
+    http_url = sim.base_url.replace("https://", "http://")
+    result = invoke(runner, sim, ["--url", http_url, "vasa", "reconnect", PROVIDER])
+    assert result.exit_code == 4  # the simulator speaks TLS on that port
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        f"warning: --url {http_url} is plain HTTP: the user name and password are sent in "
+        "cleartext (use https:// outside a lab)"
+    ]
+    assert "use https://" in result.stderr.split("hint: ")[1]
+
+
+class _QuietHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """No request log on the test's stderr."""
+
+
+def test_https_to_a_plain_http_server_is_a_protocol_hint_not_a_certificate_one(
+    runner: CliRunner, sim: ServedSimulator
+) -> None:
+    server = http.server.HTTPServer(("127.0.0.1", 0), _QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"https://127.0.0.1:{server.server_address[1]}"
+        result = invoke(runner, sim, ["--url", url, "vasa", "reconnect", PROVIDER])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 4
+    assert "WRONG_VERSION_NUMBER" in result.stderr
+    hint = result.stderr.split("hint: ")[1]
+    assert hint.startswith("the server did not answer in TLS: it may serve plain HTTP")
+    assert "certificate" not in hint
+
+
+def test_tls_handshake_timeout_is_a_timeout_hint_not_a_certificate_one(
+    runner: CliRunner, sim: ServedSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(connect, "HTTP_TIMEOUT", 0.3)  # per request; 30 s by default
+    with socket.socket() as silent:  # accepts connections (backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"https://127.0.0.1:{silent.getsockname()[1]}"
+        result = invoke(runner, sim, ["--url", url, "vasa", "reconnect", PROVIDER])
+    assert result.exit_code == 4
+    hint = result.stderr.split("hint: ")[1]
+    assert hint.startswith("the TLS handshake did not answer in time: check --url")
+    assert "certificate" not in hint
+
+
+def test_unreachable_vr_appliance_hint_names_vr_url(
+    runner: CliRunner, sim: ServedSimulator
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens once the block ends
+    result = invoke(
+        runner, sim, ["--vr-url", f"https://127.0.0.1:{port}", "vr", "reconnect", PAIRING]
+    )
+    assert result.exit_code == 4
+    assert "hint: check --vr-url (default: --url) and that the server is reachable" in result.stderr

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import ssl
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from vreconnect.cli import main
 from vreconnect.cli.app import app
 from vreconnect.cli.config import ConnectionSettings
-from vreconnect.cli.demo import DEFAULT_PLAN, Plan
+from vreconnect.cli.demo import DEFAULT_PLAN, ItemResult, Plan, summary_table
 from vreconnect.cli.exitcodes import ExitCode, Interrupted, UsageProblem, exit_code_for
 from vreconnect.cli.output import describe_error, jsonable
 from vreconnect.cli.task import TaskKindChoice, infer_kind
@@ -161,6 +163,7 @@ def test_build_redeploy_spec_merges_flags_over_the_file() -> None:
     assert spec["vc_spec"]["active_location"] == {
         "hostname": "h",
         "port": 444,
+        "username": "u",  # the login's, like the password
         "password": "login-pw",
     }
     assert spec["ha_ip"] == {"ip_family": "IPV4", "ipv4": {"address": "10.0.0.2", "prefix": 24}}
@@ -215,6 +218,30 @@ def test_no_password_flag_exists() -> None:
     assert result.exit_code == 2
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--json", "host", "reconnect", "host-1", "--bogus"],
+        ["host", "reconnect", "--json"],  # missing HOST
+        ["--json", "host", "reconnect", "host-1", "--port", "notaport"],
+        ["--json", "no-such-command"],
+    ],
+)
+def test_usage_errors_under_json_are_one_json_document(args: list[str]) -> None:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)  # the whole of stdout: one document
+    assert data["ok"] is False
+    error = data["error"]
+    assert error["type"] == "UsageError" and error["exit_code"] == 2 and error["message"]
+    assert result.stderr  # the human error still goes to stderr
+
+
+def test_usage_errors_without_json_print_nothing_on_stdout() -> None:
+    result = CliRunner().invoke(app, ["host", "reconnect", "host-1", "--bogus"])
+    assert result.exit_code == 2 and result.stdout == ""
+
+
 def test_main_returns_exit_codes_without_raising() -> None:
     assert main(["--help"]) == 0
     assert main(["no-such-command"]) == 2
@@ -227,3 +254,121 @@ def test_contract_command_is_registered() -> None:
     for option in ("--url", "--user", "--password-env", "--insecure", "--allow", "--surface"):
         assert option in result.stdout
     assert "contract" in CliRunner().invoke(app, ["--help"]).stdout
+
+
+def test_a_tls_flag_replaces_tls_settings_from_the_environment(tmp_path: Path) -> None:
+    """``contract`` and ``recover-all`` merge their own TLS flags this way."""
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not read here")
+    from_env = ConnectionSettings(ca_file=bundle, from_env=frozenset({"ca_file"}))
+    pinned = from_env.overridden(thumbprint="AB:CD")
+    assert pinned.ca_file is None and pinned.thumbprint == "AB:CD"
+    pinned.validate()
+    assert from_env.overridden(insecure=True).ca_file is None
+    # Two flags (the global one and the command's) do contradict each other.
+    from_flag = ConnectionSettings(ca_file=bundle)
+    with pytest.raises(UsageProblem, match="--thumbprint and --ca-file cannot be combined"):
+        from_flag.overridden(thumbprint="AB:CD").validate()
+    # Non-TLS settings pass through; a setting given as a flag is no longer "from the env".
+    assert from_env.overridden(user="u").ca_file == bundle
+    url = ConnectionSettings(url="https://vc:0", from_env=frozenset({"url"}))
+    with pytest.raises(UsageProblem, match=r"^VRECONNECT_URL "):
+        url.validate()
+    with pytest.raises(UsageProblem, match=r"^--url "):
+        url.overridden(url="https://vc:x").validate()
+
+
+def test_timeout_message_shows_the_limit_not_float_residue() -> None:
+    info = describe_error(TaskTimeout("task-7", 0.999996))
+    assert info.message == "task task-7 did not finish within 1s"
+    assert describe_error(TaskTimeout("task-7", 0.25)).message.endswith("within 0.2s")
+
+
+def test_the_active_node_user_defaults_to_the_login_user() -> None:
+    conn = ConnectionSettings(user="administrator@vsphere.local", password="pw")
+    base = {"placement": {"name": "a", "folder": "f"}, "vc_spec": {"active_location": {}}}
+    active = {"hostname": "mgmt"}
+    spec = build_redeploy_spec(base, conn=conn, placement={}, active=active, active_password=None)
+    assert spec["vc_spec"]["active_location"]["username"] == "administrator@vsphere.local"
+    given = build_redeploy_spec(
+        base, conn=conn, placement={}, active={**active, "username": "ops"}, active_password=None
+    )
+    assert given["vc_spec"]["active_location"]["username"] == "ops"
+
+
+def _results() -> list[ItemResult]:
+    return [
+        ItemResult(
+            "host-102",
+            "disconnected host",
+            "ReconnectHost_Task",
+            recovered=True,
+            before="disconnected",
+            after="connected",
+            tasks=["task-1"],
+            seconds=1.6,
+        ),
+        ItemResult(
+            "host-201",
+            "HA configuration failed",
+            "ReconfigureHostForDAS_Task",
+            before="initializationError",
+            after="connectedToMaster",
+            recovered=True,
+            tasks=["task-3", "task-5"],
+            expected_faults=[describe_error(DasConfigFault(messages=("m",)))],
+            seconds=3.4,
+        ),
+        ItemResult(
+            "vasa-2",
+            "disconnected VASA provider",
+            "VasaProviderReconnect_Task",
+            before="disconnected",
+            error=describe_error(TaskTimeout("SmsTask-1", 300)),
+            tasks=["SmsTask-1"],
+            seconds=300.0,
+        ),
+        ItemResult(
+            "e30d7438",
+            "broken VR pairing",
+            "reconnect_pairing",
+            already_healthy=True,
+            before="vc OK, vrms OK",
+            after="vc OK, vrms OK",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_summary_table_keeps_ids_and_states_whole(width: int) -> None:
+    console = Console(width=width, record=True, color_system=None)
+    console.print(summary_table(_results(), width=width))
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= width
+    for word in ("host-102", "host-201", "vasa-2", "e30d7438", "initializationError"):
+        assert word in text  # never cut ("disc…")
+    for state in ("disconnected", "-> connected", "-> connectedToMaster", "vc OK, vrms OK"):
+        assert state in text
+    for outcome in ("recovered", "DasConfigFault", "FAILED", "TaskTimeout", "already healthy"):
+        assert outcome in text
+    assert "300.0s" in text and "task-5" in text
+    # The failure / operation column only when it fits.
+    assert ("ReconfigureHostForDAS_Task" in text) is (width > 80)
+
+
+@pytest.mark.parametrize(
+    ("argv", "too_big"),
+    [
+        (["sim", "serve", "--hosts"], "MAX_FLEET_SIZE"),
+        (["recover-all", "--task-seconds"], "MAX_TASK_SECONDS"),
+    ],
+)
+def test_simulator_limits_are_refused_as_usage_errors(argv: list[str], too_big: str) -> None:
+    """A value the simulator would refuse is a usage error (exit 2) before anything starts,
+    and the CLI's bound is exactly the simulator's, so the two cannot drift apart."""
+    from vreconnect_sim import scenario, tasks
+
+    limit = {"MAX_FLEET_SIZE": scenario.MAX_FLEET_SIZE, "MAX_TASK_SECONDS": tasks.MAX_TASK_SECONDS}
+    result = CliRunner().invoke(app, [*argv, str(int(limit[too_big]) + 1)])
+    assert result.exit_code == 2, result.output
+    assert f"{int(limit[too_big])}" in result.output

@@ -12,6 +12,10 @@
 * The quickstart block is the one exception: it must be exactly ``./scripts/run`` and
   ``./scripts/test``, which CI runs itself (``.ci/run``) and
   ``tests/cli/test_main_job.py::test_scripts_run_end_to_end`` runs end to end.
+* ``text`` blocks are listings (not run). Every fence must name one of ``python``, ``sh``,
+  ``text``: an untagged block would otherwise be skipped without anyone noticing.
+* A python line ``print(...)  # VALUE`` promises VALUE as output: each VALUE must appear in
+  the block's stdout, in order (a trailing `` ...`` elides the rest of the printed line).
 """
 
 from __future__ import annotations
@@ -36,18 +40,45 @@ from vreconnect_sim.server import SimulatorServer
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.M | re.S)
+# Any opening fence: ``` with or without an info string (``` python counts as python).
+FENCE = re.compile(r"^```[ \t]*([^\n`]*?)[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
+LANGUAGES = {"python", "sh", "text"}
 QUICKSTART = "./scripts/run\n./scripts/test\n"
+# A print whose trailing comment shows what it prints.
+PRINT_WITH_OUTPUT = re.compile(r"^\s*print\(.*\)\s+#\s(?P<value>.+?)\s*$")
 
 
-def blocks() -> list[tuple[str, str]]:
-    """(language, code) for every fenced block of README.md."""
-    return [(m.group(1), m.group(2)) for m in FENCE.finditer(README.read_text(encoding="utf-8"))]
+def blocks(text: str | None = None) -> list[tuple[str, str]]:
+    """(language, code) for every fenced block of README.md (or of ``text``)."""
+    text = README.read_text(encoding="utf-8") if text is None else text
+    return [(m.group(1).split()[0] if m.group(1) else "", m.group(2)) for m in FENCE.finditer(text)]
+
+
+def promised_outputs(code: str) -> list[str]:
+    """The VALUEs of ``print(...)  # VALUE`` lines, in order (`` ...`` suffix dropped)."""
+    values = []
+    for line in code.splitlines():
+        match = PRINT_WITH_OUTPUT.match(line)
+        if match:
+            values.append(match.group("value").removesuffix(" ...").removesuffix("..."))
+    return values
+
+
+def missing_outputs(code: str, stdout: str) -> list[str]:
+    """The promised outputs of ``code`` that ``stdout`` does not show (in order)."""
+    missing, position = [], 0
+    for value in promised_outputs(code):
+        found = stdout.find(value, position)
+        if found < 0:
+            missing.append(value)
+        else:
+            position = found + len(value)
+    return missing
 
 
 def runnable() -> list[object]:
     """The blocks the suite executes, as pytest params named after their first line."""
-    out = []
+    out: list[object] = []
     for index, (lang, code) in enumerate(blocks()):
         if lang not in ("python", "sh") or code == QUICKSTART:
             continue
@@ -63,9 +94,32 @@ def test_quickstart_is_exactly_the_two_commands() -> None:
 
 
 def test_every_block_is_python_sh_or_a_listing() -> None:
-    languages = {lang for lang, _ in blocks()}
-    assert languages <= {"python", "sh", ""}, languages
+    found = blocks()
+    untagged = [code.splitlines()[0] for lang, code in found if lang not in LANGUAGES]
+    assert not untagged, f"blocks without python/sh/text: {untagged}"
+    # Every fence line belongs to a block the pattern found (none hides in an odd form).
+    fences = [line for line in README.read_text(encoding="utf-8").splitlines() if "```" in line]
+    assert len(fences) == 2 * len(found), fences
     assert len(runnable()) >= 10
+
+
+def test_fence_and_output_checks_can_fail() -> None:
+    """The checks above and below catch what they are for (on a small sample)."""
+    sample = "```\nuntagged\n```\n``` python\nprint(1)  # 2\nprint('a b')  # a ...\n```\n"
+    assert blocks(sample) == [
+        ("", "untagged\n"),
+        ("python", "print(1)  # 2\nprint('a b')  # a ...\n"),
+    ]
+    code = blocks(sample)[1][1]
+    assert promised_outputs(code) == ["2", "a"]
+    assert missing_outputs(code, "1\na b\n") == ["2"]
+    assert missing_outputs(code, "2\na b\n") == []
+    assert missing_outputs(code, "a b\n2\n") == ["a"]  # in order
+
+
+def test_readme_promises_outputs() -> None:
+    promised = [v for lang, code in blocks() if lang == "python" for v in promised_outputs(code)]
+    assert len(promised) >= 12, promised
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +166,8 @@ def test_readme_example_runs(
         with contextlib.redirect_stdout(out):
             exec(compile(code, "README.md", "exec"), {"__name__": "readme_example"})
         assert out.getvalue().strip(), "the example printed nothing"
+        missing = missing_outputs(code, out.getvalue())
+        assert not missing, f"promised in comments, not printed: {missing}\n{out.getvalue()}"
     else:
         run_shell_block(code, readme_env, tmp_path)
 

@@ -11,24 +11,28 @@ run their body through :func:`vreconnect.cli.common.run` for uniform errors and 
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from . import contract, demo, host, sim, task, vasa, vcha, vr
 from .common import (
-    CaFileOption,
     CliState,
-    InsecureOption,
+    GlobalCaFileOption,
+    GlobalInsecureOption,
+    GlobalThumbprintOption,
     PasswordEnvOption,
-    ThumbprintOption,
     UserOption,
     url_option,
 )
-from .config import ENV_VR_URL, ConnectionSettings
+from .config import ENV_VR_URL, SETTING_NAMES, TLS_SETTINGS, ConnectionSettings
+from .exitcodes import ExitCode
 from .exitcodes import __doc__ as _EXIT_CODES_DOC
 
-__all__ = ["app"]
+__all__ = ["RootGroup", "app"]
 
 _EPILOG = (
     "Exit codes: 0 success, 1 fault (the server said no, or the task failed), 2 usage error, "
@@ -36,8 +40,69 @@ _EPILOG = (
     "4 connection or TLS error, 130 interrupted."
 )
 
+
+def _wants_json(args: Sequence[str]) -> bool:
+    """True if ``--json`` is among the options (before a ``--`` that ends them)."""
+    for arg in args:
+        if arg == "--":
+            return False
+        if arg == "--json":
+            return True
+    return False
+
+
+class RootGroup(TyperGroup):
+    """The root command: under ``--json``, a usage error is one JSON document on stdout too.
+
+    click reports usage errors (unknown option, missing argument, bad value) itself, before
+    any command body runs; scripts that parse ``--json`` output still get
+    ``{"ok": false, "error": {"type": "UsageError", ...}}`` (and the usual lines on stderr).
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """click's entry point; see the class docstring for what ``--json`` changes."""
+        argv = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode or not _wants_json(argv):
+            return super().main(
+                argv, prog_name, complete_var, standalone_mode, windows_expand_args, **extra
+            )
+        try:
+            code = super().main(argv, prog_name, complete_var, False, windows_expand_args, **extra)
+        except typer.TyperException as exc:  # click's usage errors (exit 2) and its others
+            from .output import ErrorInfo, Output
+
+            where = getattr(getattr(exc, "ctx", None), "command_path", None)
+            usage = exc.exit_code == ExitCode.USAGE
+            info = ErrorInfo(
+                "UsageError" if usage else type(exc).__name__,
+                exc.format_message(),
+                hint=f"see '{where} --help'" if where else None,
+                exit_code=ExitCode.USAGE if usage else ExitCode.FAULT,
+            )
+            Output(json_mode=True).emit_json({"ok": False, "error": info.as_dict()})
+            show = getattr(exc, "show", None)
+            if callable(show):
+                show()
+            else:
+                print(f"Error: {exc.format_message()}", file=sys.stderr)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            print("Aborted!", file=sys.stderr)
+            sys.exit(ExitCode.FAULT)
+        sys.exit(code if isinstance(code, int) else ExitCode.SUCCESS)
+
+
 app = typer.Typer(
     name="vreconnect",
+    cls=RootGroup,
     help="Recover vSphere objects: reconnect hosts, reconfigure HA, reconnect VASA providers, "
     "redeploy the VCHA passive node, reconnect VR pairings, and wait for their tasks.",
     epilog=_EPILOG,
@@ -68,9 +133,9 @@ def root(
     ] = None,
     user: UserOption = None,
     password_env: PasswordEnvOption = None,
-    ca_file: CaFileOption = None,
-    thumbprint: ThumbprintOption = None,
-    insecure: InsecureOption = False,
+    ca_file: GlobalCaFileOption = None,
+    thumbprint: GlobalThumbprintOption = None,
+    insecure: GlobalInsecureOption = False,
     json_mode: Annotated[
         bool, typer.Option("--json", help="JSON output for scripts (every command).")
     ] = False,
@@ -80,15 +145,26 @@ def root(
     ] = False,
 ) -> None:
     """Connection and output options go before the command: vreconnect --url URL host ..."""
+    from_env = {
+        name
+        for name in SETTING_NAMES
+        if getattr(ctx.get_parameter_source(name), "name", None) == "ENVIRONMENT"
+    }
+    tls: dict[str, Any] = {"ca_file": ca_file, "thumbprint": thumbprint, "insecure": insecure}
+    if any(tls[name] and name not in from_env for name in TLS_SETTINGS):
+        # A TLS flag on the command line replaces every TLS variable of the environment.
+        tls = {name: value if name not in from_env else None for name, value in tls.items()}
+        from_env -= set(TLS_SETTINGS)
     ctx.obj = CliState(
         conn=ConnectionSettings(
             url=url,
             vr_url=vr_url,
             user=user,
             password_env=password_env,
-            ca_file=ca_file,
-            thumbprint=thumbprint,
-            insecure=insecure,
+            ca_file=tls["ca_file"],
+            thumbprint=tls["thumbprint"],
+            insecure=bool(tls["insecure"]),
+            from_env=frozenset(from_env),
         ),
         json_mode=json_mode,
         debug=debug,

@@ -26,6 +26,9 @@ __all__ = [
     "CaFileOption",
     "CliState",
     "DebugOption",
+    "GlobalCaFileOption",
+    "GlobalInsecureOption",
+    "GlobalThumbprintOption",
     "InsecureOption",
     "JsonOption",
     "PasswordEnvOption",
@@ -84,23 +87,54 @@ PasswordEnvOption = Annotated[
         rich_help_panel="Connection",
     ),
 ]
+# The TLS options of commands that take their own (``contract``, ``recover-all``) are flags
+# only: the root reads the VRECONNECT_* variables once, so a command's TLS flag can tell that
+# it replaces a setting from the environment (see ConnectionSettings.overridden).
 CaFileOption = Annotated[
     Path | None,
     typer.Option(
-        envvar=ENV_CA_FILE,
-        help="PEM CA bundle to verify the server certificate with.",
+        help=f"PEM CA bundle to verify the server certificate with (replaces {ENV_CA_FILE} "
+        "and the other TLS variables).",
         rich_help_panel="TLS",
     ),
 ]
 ThumbprintOption = Annotated[
     str | None,
     typer.Option(
+        help="Pin the server certificate by its SHA-1 or SHA-256 thumbprint (replaces "
+        f"{ENV_THUMBPRINT} and the other TLS variables).",
+        rich_help_panel="TLS",
+    ),
+]
+InsecureOption = Annotated[
+    bool,
+    typer.Option(
+        "--insecure",
+        help="Do not verify the server certificate (testing only; replaces the TLS variables).",
+        rich_help_panel="TLS",
+    ),
+]
+
+# The root's TLS options also read the environment; a flag given replaces every TLS variable.
+GlobalCaFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--ca-file",
+        envvar=ENV_CA_FILE,
+        help="PEM CA bundle to verify the server certificate with.",
+        rich_help_panel="TLS",
+    ),
+]
+GlobalThumbprintOption = Annotated[
+    str | None,
+    typer.Option(
+        "--thumbprint",
         envvar=ENV_THUMBPRINT,
         help="Pin the server certificate by its SHA-1 or SHA-256 thumbprint.",
         rich_help_panel="TLS",
     ),
 ]
-InsecureOption = Annotated[
+GlobalInsecureOption = Annotated[
     bool,
     typer.Option(
         "--insecure",

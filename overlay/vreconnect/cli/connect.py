@@ -47,38 +47,39 @@ def tls_config(conn: ConnectionSettings) -> TLSConfig:
     """
     from vreconnect.tls import TLSConfig
 
-    conn.validate()
-    if conn.thumbprint and conn.ca_file:
-        raise UsageProblem(
-            "--thumbprint and --ca-file cannot be combined",
-            hint="a pinned thumbprint replaces CA verification; pass one of them",
-        )
+    conn.validate()  # also rejects two TLS modes at once, naming the flags or variables
     if conn.insecure:
         return TLSConfig.insecure()
     if conn.thumbprint:
         try:
             return TLSConfig.pinned(conn.thumbprint)
         except ValueError as exc:
-            raise UsageProblem(f"--thumbprint: {exc}") from None
+            raise UsageProblem(f"{conn.name_of('thumbprint')}: {exc}") from None
     if conn.ca_file:
         return TLSConfig.ca_bundle(conn.ca_file)
     return TLSConfig.verify()
 
 
 def _open(
-    factory: Callable[[str, str, str, TLSConfig], _C], url: str, conn: ConnectionSettings
+    factory: Callable[[str, str, str, TLSConfig], _C],
+    url: str,
+    conn: ConnectionSettings,
+    out: Output,
 ) -> _C:
     tls = tls_config(conn)
     user = conn.require_user()
+    warning = conn.cleartext_warning(url)
+    if warning:
+        out.warn(warning)
     password = conn.with_password().password
     assert password is not None  # with_password raises rather than return None
     try:
         return factory(url, user, password, tls)
-    except ValueError as exc:  # a malformed URL, mostly
+    except ValueError as exc:  # what the overlay refuses in a URL that validate() let through
         raise UsageProblem(str(exc)) from None
 
 
-def open_vcenter(conn: ConnectionSettings) -> VCenter:
+def open_vcenter(conn: ConnectionSettings, out: Output) -> VCenter:
     """A VCenter (vim25 + SMS) for ``--url``; logs in on first use."""
     from vreconnect import VCenter
 
@@ -88,10 +89,11 @@ def open_vcenter(conn: ConnectionSettings) -> VCenter:
         ),
         conn.require_url(),
         conn,
+        out,
     )
 
 
-def open_rest(conn: ConnectionSettings) -> VCenterRest:
+def open_rest(conn: ConnectionSettings, out: Output) -> VCenterRest:
     """A VCenterRest (vSphere Automation REST) for ``--url``; logs in on first use."""
     from vreconnect import VCenterRest
 
@@ -101,10 +103,11 @@ def open_rest(conn: ConnectionSettings) -> VCenterRest:
         ),
         conn.require_url(),
         conn,
+        out,
     )
 
 
-def open_replication(conn: ConnectionSettings) -> Replication:
+def open_replication(conn: ConnectionSettings, out: Output) -> Replication:
     """A Replication (vSphere Replication REST) for ``--vr-url`` (else ``--url``)."""
     from vreconnect import Replication
 
@@ -114,6 +117,7 @@ def open_replication(conn: ConnectionSettings) -> Replication:
         ),
         conn.require_url(vr=True),
         conn,
+        out,
     )
 
 

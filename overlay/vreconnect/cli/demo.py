@@ -16,12 +16,14 @@ one progress bar per item:
 * the degraded VCHA cluster (passive node redeploy with ``recovery-demo.vcha-redeploy.json``);
 * the broken VR pairing (pairing reconnect).
 
-It ends with a summary table (item, failure, operation, state before and after, outcome,
-tasks, duration) and exits 0 only if every item was recovered.
+It ends with a summary table (item, failure and operation, state before and after, outcome,
+tasks, duration; narrower when the terminal is) and exits 0 only if every item is healthy.
 
-With ``--url`` it runs the same job against a real server: nothing is started, the items come
-from ``--plan FILE`` (see ``vreconnect_sim/scenarios/recovery-demo.plan.yaml``), and no control API is touched (a
-failing HA reconfiguration is then a failure to fix by hand).
+With ``--url`` (given on the command line: ``VRECONNECT_URL`` is deliberately not read here)
+it runs the same job against a real server: nothing is started, the items come from
+``--plan FILE`` (see ``vreconnect_sim/scenarios/recovery-demo.plan.yaml``), and no control API
+is touched (a failing HA reconfiguration is then a failure to fix by hand). An item already in
+its healthy state is left alone and reported "already healthy", so the job can be re-run.
 """
 
 from __future__ import annotations
@@ -39,14 +41,24 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
 from .common import CliState, DebugOption, JsonOption, run
 from .config import ConnectionSettings, secret_from_env
 from .connect import HTTP_TIMEOUT, tls_config
-from .exitcodes import ExitCode, UsageProblem
-from .output import ErrorInfo, Output, ProgressBar, ProgressDisplay, describe_error, jsonable
+from .exitcodes import ExitCode, Interrupted, UsageProblem
+from .output import (
+    ErrorInfo,
+    Output,
+    ProgressBar,
+    ProgressDisplay,
+    add_context,
+    describe_error,
+    jsonable,
+)
 from .vcha import build_redeploy_spec, load_spec_file
 
 if TYPE_CHECKING:
@@ -185,12 +197,17 @@ class Plan(_Strict):
 
 @dataclass
 class ItemResult:
-    """How one item went: what was broken, what ran, and what it looks like now."""
+    """How one item went: what was broken, what ran, and what it looks like now.
+
+    An item whose state before is already the healthy one (a re-run after a successful run,
+    or an object someone fixed meanwhile) is not touched: ``already_healthy``, a success.
+    """
 
     item: str
     failure: str
     operation: str
     recovered: bool = False
+    already_healthy: bool = False
     before: str | None = None
     after: str | None = None
     tasks: list[str] = field(default_factory=list)
@@ -200,13 +217,20 @@ class ItemResult:
     seconds: float = 0.0
 
     @property
+    def ok(self) -> bool:
+        """True if the item is healthy now (recovered, or it already was)."""
+        return self.recovered or self.already_healthy
+
+    @property
     def outcome(self) -> str:
-        """``recovered``, ``recovered after expected <Fault>``, or ``FAILED: <Type>``."""
+        """``recovered``, ``recovered after <Fault>``, ``already healthy`` or ``FAILED: <Type>``."""
+        if self.already_healthy:
+            return "already healthy"
         if not self.recovered:
             return f"FAILED: {self.error.type_name}" if self.error else "FAILED"
         if self.expected_faults:
             names = ", ".join(f.type_name for f in self.expected_faults)
-            return f"recovered, after {names}"
+            return f"recovered after {names}"
         return "recovered"
 
     def as_dict(self) -> dict[str, Any]:
@@ -215,7 +239,9 @@ class ItemResult:
             "item": self.item,
             "failure": self.failure,
             "operation": self.operation,
+            "ok": self.ok,
             "recovered": self.recovered,
+            "already_healthy": self.already_healthy,
             "outcome": self.outcome,
             "before": self.before,
             "after": self.after,
@@ -238,8 +264,27 @@ def _fields_line(info: ErrorInfo) -> str:
     return ", ".join(parts)
 
 
+# The state each item is recovered to: an item already there is reported "already healthy"
+# and left alone (recovering it again would fail: a connected host refuses ReconnectHost_Task,
+# a healthy VCHA cluster refuses a redeploy).
+HEALTHY_HOST = "connected"
+HEALTHY_DAS = frozenset({"master", "connectedToMaster"})
+HEALTHY_PROVIDER = "online"
+HEALTHY_VCHA = "HEALTHY"
+HEALTHY_PAIRING = "vc OK, vrms OK"
+
+EMBEDDED_TIMEOUT_HINT = (
+    "the embedded simulator stopped with the job, and its tasks with it: pass a larger "
+    "--timeout (or a smaller --task-seconds)"
+)
+
+
 class Job:
-    """Runs the plan's items concurrently on one event loop, one progress bar each."""
+    """Runs the plan's items concurrently on one event loop, one progress bar each.
+
+    ``control`` is the embedded simulator's control API (None against a real server).
+    ``vcha_spec`` is the plan's redeploy spec, built and checked before the job starts.
+    """
 
     def __init__(
         self,
@@ -251,6 +296,7 @@ class Job:
         vr: AsyncReplication | None,
         control: httpx.AsyncClient | None,
         timeout: float | None,
+        vcha_spec: dict[str, Any] | None = None,
     ) -> None:
         self.display = display
         self.conn = conn
@@ -259,8 +305,15 @@ class Job:
         self.vr = vr
         self.control = control
         self.timeout = timeout
+        self.vcha_spec = vcha_spec
 
     # -- plumbing ---------------------------------------------------------------------------
+
+    def _print_fault(self, info: ErrorInfo, *, style: str) -> None:
+        """The decoded fault's fields (reason, output, events, thumbprint ...), indented."""
+        detail = _fields_line(info)
+        if detail:
+            self.display.print(Text(f"    {detail}", style=style))
 
     def _expected(self, result: ItemResult, fault: BaseException, action: str) -> None:
         """Show an expected fault decoded (type, message, fields), and what happens next."""
@@ -271,10 +324,17 @@ class Job:
         line.append("expected fault ", style="yellow")
         line.append(info.line(), style="bold yellow")
         self.display.print(line)
-        detail = _fields_line(info)
-        if detail:
-            self.display.print(Text(f"    {detail}", style="dim"))
+        self._print_fault(info, style="dim")
         self.display.print(Text(f"    -> {action}", style="cyan"))
+
+    def _already_healthy(self, result: ItemResult, state: str) -> bool:
+        """Mark ``result`` already healthy (nothing to do); always True, for ``return``."""
+        result.already_healthy = True
+        result.after = state
+        line = Text(f"{result.item}: ", style="bold")
+        line.append(f"already healthy ({state}): nothing to do", style="green")
+        self.display.print(line)
+        return True
 
     async def _wait(self, result: ItemResult, bar: ProgressBar, handle: AsyncTask) -> TaskStatus:
         result.tasks.append(handle.id)
@@ -304,17 +364,24 @@ class Job:
         try:
             await body(result, bar)
         except Exception as exc:
-            result.error = describe_error(exc)
-            bar.finish(f"failed: {result.error.type_name}", completed=False)
+            info = describe_error(exc)
+            if self.control is not None and info.exit_code is ExitCode.TIMEOUT:
+                info = dataclasses.replace(info, hint=EMBEDDED_TIMEOUT_HINT)
+            result.error = info
+            bar.finish(f"failed: {info.type_name}", completed=False)
             line = Text(f"{result.item}: ", style="bold")
             line.append("error ", style="red")
-            line.append(result.error.line(), style="bold red")
+            line.append(info.line(), style="bold red")
             self.display.print(line)
-            if result.error.hint:
-                self.display.print(Text(f"    hint: {result.error.hint}", style="yellow"))
+            self._print_fault(info, style="red")
+            if info.hint:
+                self.display.print(Text(f"    hint: {info.hint}", style="yellow"))
         else:
-            result.recovered = True
-            bar.finish("recovered", completed=True)
+            if result.already_healthy:
+                bar.finish("already healthy", completed=True)
+            else:
+                result.recovered = True
+                bar.finish("recovered", completed=True)
         finally:
             result.seconds = time.monotonic() - start
         return result
@@ -338,6 +405,8 @@ class Job:
         """ReconnectHost_Task, accepting the presented thumbprint if the plan says so."""
         assert self.vc is not None
         result.before = await self._state(lambda: self.host_state(step.id))
+        if result.before == HEALTHY_HOST and self._already_healthy(result, result.before):
+            return
 
         def accept(fault: SSLVerifyFault) -> bool:
             self._expected(
@@ -345,7 +414,8 @@ class Job:
                 fault,
                 f"accepting the presented certificate {fault.thumbprint} and reconnecting again",
             )
-            bar.describe(f"{bar.label} (thumbprint accepted)")
+            # The failed task's last report is still to come: the new label is for the next.
+            bar.describe_next_task(f"{bar.label} (new thumbprint)")
             return True
 
         password = (
@@ -373,6 +443,8 @@ class Job:
 
         assert self.vc is not None
         result.before = await self._state(lambda: self.das_state(step.id))
+        if result.before in HEALTHY_DAS and self._already_healthy(result, result.before):
+            return
         handle = await self.vc.reconfigure_host_for_das(step.id)
         try:
             await self._wait(result, bar, handle)
@@ -385,7 +457,7 @@ class Job:
                 "the operator fixes the host's management network (simulator control API: "
                 "PATCH /_sim/objects/vim25/" + step.id + ") and reconfigures HA again",
             )
-            bar.describe(f"{bar.label} (retry after fix)", state="fixing")
+            bar.describe(f"{bar.label} (retry)", state="fixing")
             await self._fix_host_network(step.id)
             handle = await self.vc.reconfigure_host_for_das(step.id)
             await self._wait(result, bar, handle)
@@ -408,13 +480,15 @@ class Job:
             return value if isinstance(value, str) else None
 
         result.before = await self._state(status)
+        if result.before == HEALTHY_PROVIDER and self._already_healthy(result, result.before):
+            return
         handle = await vc.reconnect_vasa_provider(step.id)
         await self._wait(result, bar, handle)
         result.after = await self._state(status)
 
-    async def redeploy_vcha(self, step: VchaStep, result: ItemResult, bar: ProgressBar) -> None:
-        """The VCHA passive node redeploy, with the plan's spec file."""
-        assert self.rest is not None
+    async def redeploy_vcha(self, result: ItemResult, bar: ProgressBar) -> None:
+        """The VCHA passive node redeploy, with the plan's spec (checked before the job)."""
+        assert self.rest is not None and self.vcha_spec is not None
         rest = self.rest
 
         async def health() -> str | None:
@@ -422,25 +496,17 @@ class Job:
             value = jsonable(getattr(info, "health_state", None))
             return value if isinstance(value, str) else None
 
-        active_password = (
-            secret_from_env(step.active_password_env, "plan vcha.active_password_env")
-            if step.active_password_env
-            else None
-        )
-        spec = build_redeploy_spec(
-            load_spec_file(step.spec),
-            conn=self.conn,
-            placement={},
-            active={},
-            active_password=active_password,
-        )
         result.before = await self._state(health)
-        handle = await rest.redeploy_vcha_passive(spec)
+        if result.before == HEALTHY_VCHA and self._already_healthy(result, result.before):
+            return
+        handle = await rest.redeploy_vcha_passive(self.vcha_spec)
         await self._wait(result, bar, handle)
         result.after = await self._state(health)
 
     async def reconnect_pairing(self, step: VrStep, result: ItemResult, bar: ProgressBar) -> None:
         """The VR pairing reconnect (remote vCenter id read from the pairing if not given)."""
+        from vreconnect.faults import VrNotFound
+
         assert self.vr is not None
         vr = self.vr
 
@@ -452,35 +518,51 @@ class Job:
             )
 
         result.before = await self._state(statuses)
-        vc_id = step.remote_vc_id or (await vr.pairing(step.id)).remote_vc_server.id
+        if result.before == HEALTHY_PAIRING and self._already_healthy(result, result.before):
+            return
         password = (
             secret_from_env(step.psc_password_env, f"plan pairing {step.id} psc_password_env")
             if step.psc_password_env
             else self.conn.with_password().password
         )
-        handle = await vr.reconnect_pairing(
-            step.id,
-            pair_vc_id=vc_id,
-            url=step.psc_url,
-            port=step.psc_port,
-            thumbprint=step.psc_thumbprint,
-            username=step.psc_user or self.conn.require_user(),
-            password=password,
-        )
+        try:
+            vc_id = step.remote_vc_id or (await vr.pairing(step.id)).remote_vc_server.id
+            handle = await vr.reconnect_pairing(
+                step.id,
+                pair_vc_id=vc_id,
+                url=step.psc_url,
+                port=step.psc_port,
+                thumbprint=step.psc_thumbprint,
+                username=step.psc_user or self.conn.require_user(),
+                password=password,
+            )
+        except VrNotFound as exc:
+            add_context(exc, f"pairing {step.id}")  # a bare 404 says only "Not Found"
+            raise
         await self._wait(result, bar, handle)
         result.after = await self._state(statuses)
 
     def items(self, plan: Plan) -> list[Awaitable[ItemResult]]:
         """One coroutine per item of the plan, in the plan's order."""
         jobs: list[Awaitable[ItemResult]] = []
+        names = [
+            *(h.id for h in plan.hosts),
+            *(ha.id for ha in plan.ha_hosts),
+            *(p.id for p in plan.vasa_providers),
+            *(["vcha"] if plan.vcha is not None else []),
+            *(_pairing_item(p.id) for p in plan.vr_pairings),
+        ]
+        # Labels line up on the longest item name, and stay short for 80-column terminals.
+        pad = max((len(n) for n in names), default=0)
 
         def add(
             item: str,
             failure: str,
             operation: str,
-            label: str,
+            action: str,
             body: Callable[[ItemResult, ProgressBar], Awaitable[None]],
         ) -> None:
+            label = f"{item:<{pad}} {action}"
             jobs.append(self.run_item(ItemResult(item, failure, operation), label, body))
 
         for h in plan.hosts:
@@ -489,7 +571,7 @@ class Job:
                 h.id,
                 "host certificate changed" if changed_cert else "disconnected host",
                 "ReconnectHost_Task",
-                f"{h.id:<12} reconnect host",
+                "reconnect",
                 lambda r, b, h=h: self.reconnect_host(h, r, b),  # type: ignore[misc]
             )
         for ha in plan.ha_hosts:
@@ -497,7 +579,7 @@ class Job:
                 ha.id,
                 "HA configuration failed",
                 "ReconfigureHostForDAS_Task",
-                f"{ha.id:<12} reconfigure HA",
+                "reconfigure HA",
                 lambda r, b, ha=ha: self.reconfigure_ha(ha, r, b),  # type: ignore[misc]
             )
         for p in plan.vasa_providers:
@@ -505,27 +587,31 @@ class Job:
                 p.id,
                 "disconnected VASA provider",
                 "VasaProviderReconnect_Task",
-                f"{p.id:<12} reconnect VASA provider",
+                "reconnect provider",
                 lambda r, b, p=p: self.reconnect_vasa(p, r, b),  # type: ignore[misc]
             )
         if plan.vcha is not None:
-            vcha = plan.vcha
             add(
                 "vcha",
                 "degraded VCHA cluster",
                 "vcha redeploy-task",
-                f"{'vcha':<12} redeploy passive node",
-                lambda r, b: self.redeploy_vcha(vcha, r, b),
+                "redeploy passive node",
+                self.redeploy_vcha,
             )
         for pairing in plan.vr_pairings:
             add(
-                pairing.id[:8],
+                _pairing_item(pairing.id),
                 "broken VR pairing",
                 "reconnect_pairing",
-                f"{pairing.id[:8]:<12} reconnect VR pairing",
+                "reconnect pairing",
                 lambda r, b, pairing=pairing: self.reconnect_pairing(pairing, r, b),  # type: ignore[misc]
             )
         return jobs
+
+
+def _pairing_item(pairing_id: str) -> str:
+    # Pairing ids are uuids: the first 8 characters name the item in the bars and the table.
+    return pairing_id[:8]
 
 
 async def run_plan(
@@ -536,7 +622,8 @@ async def run_plan(
     control: tuple[str, Any] | None,
     timeout: float | None,
 ) -> list[ItemResult]:
-    """Open the connections the plan needs, log in once, and run every item concurrently."""
+    """Check what can be checked, open the connections the plan needs, log in once, and run
+    every item concurrently."""
     import httpx
 
     from vreconnect import AsyncReplication, AsyncVCenter, AsyncVCenterRest
@@ -545,9 +632,28 @@ async def run_plan(
     url = conn.require_url()
     vr_url = conn.require_url(vr=True)
     user = conn.require_user()
+    used = [url, *([vr_url] if plan.vr_pairings and vr_url != url else [])]
+    for warning in filter(None, (conn.cleartext_warning(u) for u in used)):
+        out.warn(warning)
     conn = conn.with_password()
     password = conn.password
     assert password is not None  # with_password raises rather than return None
+    vcha_spec = None
+    if plan.vcha is not None:
+        # A bad spec file is a usage error before anything starts, not a failed item.
+        origin = "plan vcha.spec"
+        vcha_spec = build_redeploy_spec(
+            load_spec_file(plan.vcha.spec, origin=origin),
+            conn=conn,
+            placement={},
+            active={},
+            active_password=secret_from_env(
+                plan.vcha.active_password_env, "plan vcha.active_password_env"
+            )
+            if plan.vcha.active_password_env
+            else None,
+            source=f"{origin} {plan.vcha.spec}",
+        )
     async with AsyncExitStack() as stack:
         vc = rest = vr = None
         if plan.hosts or plan.ha_hosts or plan.vasa_providers:
@@ -572,34 +678,70 @@ async def run_plan(
             client = httpx.AsyncClient(base_url=control[0], verify=control[1], timeout=30)
             stack.push_async_callback(client.aclose)
         with out.progress() as display:
-            job = Job(display, conn=conn, vc=vc, rest=rest, vr=vr, control=client, timeout=timeout)
+            job = Job(
+                display,
+                conn=conn,
+                vc=vc,
+                rest=rest,
+                vr=vr,
+                control=client,
+                timeout=timeout,
+                vcha_spec=vcha_spec,
+            )
             return list(await asyncio.gather(*job.items(plan)))
 
 
 # ---------------------------------------------------------------------------- rendering
 
 
-def summary_table(results: list[ItemResult]) -> Table:
-    """The closing table: item, failure, operation, before -> after, outcome, tasks, time."""
-    table = Table(title="Recovery summary", title_justify="left", show_lines=False)
+def summary_table(results: list[ItemResult], *, width: int | None = None) -> Table:
+    """The closing table: item, failure and operation, state before -> after, outcome,
+    tasks, time.
+
+    Cells hold two short lines (``disconnected`` / ``-> connected``) rather than one long
+    one; when even that is wider than ``width`` (an 80-column terminal), the failure and
+    operation column is left out -- the bars and the lines above the table named them --
+    so that item names, states and outcomes are never cut.
+    """
+    full = _table(results, detailed=True)
+    if width is None or _natural_width(full) <= width:
+        return full
+    return _table(results, detailed=False)
+
+
+def _natural_width(table: Table) -> int:
+    console = Console(width=10_000)
+    return Measurement.get(console, console.options, table).maximum
+
+
+def _table(results: list[ItemResult], *, detailed: bool) -> Table:
+    table = Table(title="Recovery summary", title_justify="left")
     table.add_column("item", style="bold", no_wrap=True)
-    table.add_column("failure")
-    table.add_column("operation", no_wrap=True)
-    table.add_column("before -> after")
-    table.add_column("outcome")
-    table.add_column("tasks")
+    if detailed:
+        table.add_column("failure / operation", no_wrap=True)
+    table.add_column("before -> after", no_wrap=True)
+    table.add_column("outcome", min_width=9)
+    table.add_column("tasks", no_wrap=True)
     table.add_column("time", justify="right", no_wrap=True)
     for r in results:
-        style = "green" if r.recovered else "bold red"
-        table.add_row(
-            r.item,
-            r.failure,
-            r.operation,
-            f"{r.before or '?'} -> {r.after or '?'}",
-            Text(r.outcome, style=style),
-            ", ".join(_short_id(t) for t in r.tasks) or "-",
+        style = "green" if r.ok else "bold red"
+        outcome = Text(r.outcome, style=style)
+        if r.error is not None and not r.ok:
+            outcome = Text.assemble(("FAILED", style), "\n", (r.error.type_name, style))
+        row: list[Text | str] = [r.item]
+        if detailed:
+            row.append(Text.assemble(r.failure, "\n", (r.operation, "dim")))
+        if r.already_healthy or (not r.ok and r.after is None):
+            state = r.after or r.before or "?"  # unchanged (or unknown)
+        else:
+            state = f"{r.before or '?'}\n-> {r.after or '?'}"
+        row += [
+            state,
+            outcome,
+            "\n".join(_short_id(t) for t in r.tasks) or "-",
             f"{r.seconds:.1f}s",
-        )
+        ]
+        table.add_row(*row)
     return table
 
 
@@ -613,7 +755,7 @@ def _exit_code(results: list[ItemResult]) -> ExitCode:
     for worst in (ExitCode.CONNECTION, ExitCode.TIMEOUT, ExitCode.FAULT):
         if worst in codes:
             return worst
-    return ExitCode.SUCCESS if all(r.recovered for r in results) else ExitCode.FAULT
+    return ExitCode.SUCCESS if all(r.ok for r in results) else ExitCode.FAULT
 
 
 def _default_scenario() -> Path:
@@ -624,19 +766,14 @@ def _default_scenario() -> Path:
 # ---------------------------------------------------------------------------- the command
 
 
-def _merged(state: CliState, **flags: Any) -> ConnectionSettings:
-    """The root's connection settings with this command's own flags on top."""
-    given = {k: v for k, v in flags.items() if v is not None and v is not False}
-    return dataclasses.replace(state.conn, **given)
-
-
 def recover_all(
     ctx: typer.Context,
     url: Annotated[
         str | None,
         typer.Option(
-            envvar="VRECONNECT_URL",
-            help="Recover on this server instead of the embedded simulator (needs --plan).",
+            help="Recover on this server instead of the embedded simulator (needs --plan). "
+            "Only this flag (or the global --url) selects a server: VRECONNECT_URL is not "
+            "read here, so an exported URL never turns the demo into changes on a real vCenter.",
             rich_help_panel="Real server",
         ),
     ] = None,
@@ -653,14 +790,13 @@ def recover_all(
     vr_url: Annotated[
         str | None,
         typer.Option(
-            envvar="VRECONNECT_VR_URL",
-            help="VR appliance URL (default: --url).",
+            help="VR appliance URL (default: VRECONNECT_VR_URL, else --url).",
             rich_help_panel="Real server",
         ),
     ] = None,
     user: Annotated[
         str | None,
-        typer.Option(envvar="VRECONNECT_USER", help="User name.", rich_help_panel="Real server"),
+        typer.Option(help="User name (default: VRECONNECT_USER).", rich_help_panel="Real server"),
     ] = None,
     password_env: Annotated[
         str | None,
@@ -673,14 +809,15 @@ def recover_all(
     ca_file: Annotated[
         Path | None,
         typer.Option(
-            envvar="VRECONNECT_CA_FILE", help="PEM CA bundle.", rich_help_panel="Real server"
+            help="PEM CA bundle (default: VRECONNECT_CA_FILE; a TLS flag replaces the TLS "
+            "variables).",
+            rich_help_panel="Real server",
         ),
     ] = None,
     thumbprint: Annotated[
         str | None,
         typer.Option(
-            envvar="VRECONNECT_THUMBPRINT",
-            help="Pin the server certificate (SHA-1/SHA-256).",
+            help="Pin the server certificate, SHA-1/SHA-256 (default: VRECONNECT_THUMBPRINT).",
             rich_help_panel="Real server",
         ),
     ] = None,
@@ -702,7 +839,10 @@ def recover_all(
     task_seconds: Annotated[
         float,
         typer.Option(
-            min=0, help="How long each simulated task runs.", rich_help_panel="Embedded simulator"
+            min=0,
+            max=3600,  # the simulator's own limit (vreconnect_sim.tasks.MAX_TASK_SECONDS)
+            help="How long each simulated task runs.",
+            rich_help_panel="Embedded simulator",
         ),
     ] = DEFAULT_TASK_SECONDS,
     jitter: Annotated[
@@ -726,11 +866,11 @@ def recover_all(
     """The main job: recover every failure (a disconnected host, a changed host certificate,
     a failed HA configuration, a disconnected VASA provider, the degraded VCHA cluster, a
     broken VR pairing), with live progress and a summary table. Without --url it runs the
-    embedded simulator seeded with one of each failure. Exits 0 only if all were recovered."""
+    embedded simulator seeded with one of each failure. Items already healthy are left
+    alone (so a run can be repeated). Exits 0 only if every item is healthy at the end."""
 
     def body(out: Output, state: CliState) -> ExitCode:
-        conn = _merged(
-            state,
+        conn = state.conn.overridden(
             url=url,
             vr_url=vr_url,
             user=user,
@@ -739,17 +879,28 @@ def recover_all(
             thumbprint=thumbprint,
             insecure=insecure,
         )
+        if url is None and "url" in state.conn.from_env:
+            # VRECONNECT_URL alone never points the main job at a server (see --url's help).
+            conn = dataclasses.replace(conn, url=None)
         if conn.url is None:
             return _embedded(out, conn)
         if plan_file is None:
             raise UsageProblem(
                 f"--url {conn.url} needs --plan FILE naming what to recover",
-                hint=f"start from {DEFAULT_PLAN}; or unset "
-                "VRECONNECT_URL to recover the embedded simulator's seeded failures",
+                hint=f"start from {DEFAULT_PLAN}; without --url the embedded simulator's "
+                "seeded failures are recovered",
             )
         plan = Plan.load(plan_file)
         out.line(Text(f"Recovering on {conn.url} (plan {plan_file})", style="bold"))
-        results = asyncio.run(run_plan(out, plan, conn, control=None, timeout=timeout))
+        try:
+            results = asyncio.run(run_plan(out, plan, conn, control=None, timeout=timeout))
+        except KeyboardInterrupt:
+            raise Interrupted(
+                None,
+                message="recover-all stopped waiting (Ctrl-C)",
+                hint="the tasks it started keep running on the server; run recover-all again "
+                "later: items that are healthy by then are left alone",
+            ) from None
         return _report(out, results, simulator=None)
 
     def _embedded(out: Output, conn: ConnectionSettings) -> ExitCode:
@@ -768,43 +919,45 @@ def recover_all(
             server = SimulatorServer(scenario_path, seed=seed, tls=True)
         except ScenarioError as exc:
             raise UsageProblem(f"--scenario: {exc}") from None
-        with server as sim:
-            assert sim.thumbprints is not None  # started with TLS
-            sha256 = sim.thumbprints[1]
-            # Set task timing through the control API, as any client of the simulator would.
-            _put_task_settings(sim.url("control"), sim.ssl_context(), task_seconds, jitter)
-            sim_conn = dataclasses.replace(
-                conn,
-                url=sim.base_url,
-                vr_url=None,
-                user=SIM_USER,
-                password=SIM_PASSWORD,
-                password_env=None,
-                ca_file=None,
-                insecure=False,
-                # Trust the simulator's fresh self-signed certificate by pinning it.
-                thumbprint=sha256,
-            )
-            info = {
-                "url": sim.base_url,
-                "scenario": scenario_path.name,
-                "sha256_thumbprint": sha256,
-                "task_seconds": task_seconds,
-            }
-            out.line(Text("vreconnect recover-all", style="bold"))
-            out.line(
-                f"embedded simulator at {sim.base_url} (TLS, pinned SHA-256 {sha256}); "
-                f"scenario {scenario_path.name}; tasks take ~{task_seconds:g}s"
-            )
-            results = asyncio.run(
-                run_plan(
-                    out,
-                    plan,
-                    sim_conn,
-                    control=(sim.url("control"), sim.ssl_context()),
-                    timeout=timeout,
+        try:
+            with server as sim:
+                assert sim.thumbprints is not None  # started with TLS
+                sha256 = sim.thumbprints[1]
+                # Task timing goes through the control API, as any client of the simulator's.
+                _put_task_settings(sim.url("control"), sim.ssl_context(), task_seconds, jitter)
+                sim_conn = ConnectionSettings(
+                    url=sim.base_url,
+                    user=SIM_USER,
+                    password=SIM_PASSWORD,
+                    # Trust the simulator's fresh self-signed certificate by pinning it.
+                    thumbprint=sha256,
                 )
-            )
+                info = {
+                    "url": sim.base_url,
+                    "scenario": scenario_path.name,
+                    "sha256_thumbprint": sha256,
+                    "task_seconds": task_seconds,
+                }
+                out.line(Text("vreconnect recover-all", style="bold"))
+                out.line(
+                    f"embedded simulator at {sim.base_url} (TLS, pinned SHA-256 {sha256}); "
+                    f"scenario {scenario_path.name}; tasks take ~{task_seconds:g}s"
+                )
+                results = asyncio.run(
+                    run_plan(
+                        out,
+                        plan,
+                        sim_conn,
+                        control=(sim.url("control"), sim.ssl_context()),
+                        timeout=timeout,
+                    )
+                )
+        except KeyboardInterrupt:
+            raise Interrupted(
+                None,
+                message="recover-all stopped (Ctrl-C)",
+                hint="the embedded simulator stopped with it; nothing keeps running",
+            ) from None
         return _report(out, results, simulator=info)
 
     run(ctx, body, json_mode=json_mode, debug=debug)
@@ -827,11 +980,13 @@ def _report(
 ) -> ExitCode:
     code = _exit_code(results)
     recovered = sum(r.recovered for r in results)
+    healthy = sum(r.already_healthy for r in results)
     if out.json_mode:
         out.emit_json(
             {
                 "ok": code is ExitCode.SUCCESS,
                 "recovered": recovered,
+                "already_healthy": healthy,
                 "total": len(results),
                 "simulator": simulator,
                 "items": [r.as_dict() for r in results],
@@ -839,10 +994,13 @@ def _report(
         )
         return code
     out.console.print()
-    out.console.print(summary_table(results))
+    out.console.print(summary_table(results, width=out.console.width))
     verdict = f"{recovered} of {len(results)} recovered"
+    if healthy:
+        verdict += f", {healthy} already healthy"
     if code is ExitCode.SUCCESS:
-        out.line(Text(f"All recovered: {verdict}.", style="bold green"))
+        title = "All recovered" if not healthy else "All healthy"
+        out.line(Text(f"{title}: {verdict}.", style="bold green"))
     else:
         out.line(
             Text(f"Not everything was recovered: {verdict} (exit {int(code)}).", style="bold red")

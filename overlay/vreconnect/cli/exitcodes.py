@@ -51,13 +51,21 @@ class UsageProblem(Exception):
 
 
 class Interrupted(Exception):
-    """Ctrl-C while waiting for a task: the task itself keeps running on the server."""
+    """Ctrl-C while waiting for a task: the task itself keeps running on the server.
 
-    def __init__(self, task_id: str | None) -> None:
+    ``hint`` says what the interruption left behind when that is not one task to resume
+    (``recover-all``: several tasks, or an embedded simulator that stopped with the job).
+    """
+
+    def __init__(
+        self, task_id: str | None, *, message: str | None = None, hint: str | None = None
+    ) -> None:
         super().__init__(
-            f"interrupted while waiting for task {task_id}" if task_id else "interrupted"
+            message
+            or (f"interrupted while waiting for task {task_id}" if task_id else "interrupted")
         )
         self.task_id = task_id
+        self.hint = hint
 
 
 def _is_tls_error(exc: BaseException) -> bool:

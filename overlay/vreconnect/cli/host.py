@@ -17,7 +17,7 @@ from .common import (
     WaitOption,
     run,
 )
-from .config import secret_from_env
+from .config import prompt_secret, secret_from_env
 from .connect import open_vcenter, report_task
 from .exitcodes import ExitCode, UsageProblem
 from .output import Output, describe_error
@@ -48,9 +48,11 @@ def host_password(env_name: str | None, user: str | None) -> str | None:
     if user is None:
         return None
     if sys.stdin is not None and sys.stdin.isatty():
-        import getpass
-
-        return getpass.getpass(f"Password for {user} on the host: ")
+        return prompt_secret(
+            f"Password for {user} on the host",
+            hint="type the host's password, or pass --password-env NAME naming a variable "
+            "that holds it",
+        )
     raise UsageProblem(
         f"--user {user} needs the host's password",
         hint="pass --password-env NAME naming an environment variable that holds it",
@@ -143,7 +145,7 @@ def reconnect(
                 show_accepted_thumbprint(out.line, fault)
             return True
 
-        with open_vcenter(state.conn) as vc:
+        with open_vcenter(state.conn, out) as vc:
             handle = vc.reconnect_host(
                 host,
                 host_name=host_name,
@@ -190,7 +192,7 @@ def reconfigure_ha(
     configuration failed; a DasConfigFault shows the reason and the installer output."""
 
     def body(out: Output, state: CliState) -> ExitCode:
-        with open_vcenter(state.conn) as vc:
+        with open_vcenter(state.conn, out) as vc:
             handle = vc.reconfigure_host_for_das(host)
             return report_task(
                 out,

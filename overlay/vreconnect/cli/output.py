@@ -16,7 +16,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.table import Column
 from rich.text import Text
 
 from .config import ENV_PASSWORD
@@ -43,6 +44,7 @@ __all__ = [
     "Output",
     "ProgressBar",
     "ProgressDisplay",
+    "add_context",
     "describe_error",
     "fault_fields",
     "jsonable",
@@ -192,6 +194,8 @@ def _hint_for(exc: BaseException, type_name: str, fields: Mapping[str, Any]) -> 
     if isinstance(exc, TaskTimeout):
         return f"the task is still running; resume with: vreconnect task wait {exc.task_id}"
     if isinstance(exc, Interrupted):
+        if exc.hint:
+            return exc.hint
         if exc.task_id:
             return f"the task keeps running; resume with: vreconnect task wait {exc.task_id}"
         return None
@@ -210,7 +214,9 @@ def _hint_for(exc: BaseException, type_name: str, fields: Mapping[str, Any]) -> 
         )
     if type_name == "AlreadyBeingManaged":
         return "pass --force to take the host over from the other vCenter"
-    if type_name == "InvalidLogin" and getattr(exc, "task_id", None):
+    # A host's refusal ends a task (no HTTP status); a refused vCenter login answers the call.
+    ended_task = getattr(exc, "task_id", None) and getattr(exc, "status", None) is None
+    if type_name == "InvalidLogin" and ended_task:
         return "the host rejected vCenter's credentials: pass --user and --password-env NAME for the host"
     if type_name in ("NotAuthenticated", "InvalidLogin", "Unauthenticated", "VrUnauthorized"):
         return f"check --user and the password ({ENV_PASSWORD} or --password-env NAME)"
@@ -222,20 +228,90 @@ def _hint_for(exc: BaseException, type_name: str, fields: Mapping[str, Any]) -> 
             else "the user lacks a privilege"
         )
     if isinstance(exc, TransportError) or exit_code_for(exc) is ExitCode.CONNECTION:
-        text = str(exc).lower()
-        if any(word in text for word in ("certificate", "ssl", "tls", "handshake")):
-            seen = f" (it presents SHA-256 {thumbprint})" if thumbprint else ""
-            return (
-                f"the server certificate is not trusted{seen}: pass --ca-file FILE or "
-                "--thumbprint SHA256 (--insecure only for tests)"
-            )
-        return "check --url and that the server is reachable"
+        return _connection_hint(exc, thumbprint)
     return None
+
+
+def _url_flag(exc: BaseException) -> str:
+    """The option that named the server ``exc`` failed to talk to."""
+    # The overlay names the server by its base URL; VR's is the only one under /api/rest/vr.
+    return "--vr-url (default: --url)" if "/api/rest/vr/" in str(exc) else "--url"
+
+
+def _connection_hint(exc: BaseException, thumbprint: str | None) -> str:
+    """What to do about a connection failure, from what actually failed (the cause chain).
+
+    Only a certificate the client could not verify gets the certificate hint; a TLS
+    handshake that timed out or a server that does not speak TLS at all get their own.
+    """
+    import ssl
+
+    import httpx
+
+    from vreconnect.tls import find_in_chain
+
+    flag = _url_flag(exc)
+    if find_in_chain(exc, ssl.SSLCertVerificationError) is not None:
+        seen = f" (it presents SHA-256 {thumbprint})" if thumbprint else ""
+        return (
+            f"the server certificate is not trusted{seen}: pass --ca-file FILE or "
+            "--thumbprint SHA256 (--insecure only for tests)"
+        )
+    tls_error = find_in_chain(exc, ssl.SSLError)
+    if tls_error is not None and tls_error.reason in _NOT_TLS_REASONS:
+        return (
+            f"the server did not answer in TLS: it may serve plain HTTP on that port "
+            f"(check {flag}: its scheme and port)"
+        )
+    timeout = find_in_chain(exc, TimeoutError) or find_in_chain(exc, httpx.TimeoutException)
+    if timeout is not None:
+        what = "the TLS handshake" if "handshake" in str(timeout).lower() else "the server"
+        return (
+            f"{what} did not answer in time: check {flag} (host and port) and that nothing "
+            "between you and the server drops the traffic"
+        )
+    if tls_error is not None:
+        return f"the TLS connection failed ({tls_error.reason or tls_error}): check {flag}"
+    if find_in_chain(exc, httpx.RemoteProtocolError) is not None and "http://" in str(exc):
+        return f"the server closed the connection: if it serves HTTPS, use https:// in {flag}"
+    return f"check {flag} and that the server is reachable"
+
+
+# OpenSSL's reasons when the bytes that came back are not TLS (typically an HTTP answer).
+_NOT_TLS_REASONS = frozenset(
+    {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "UNKNOWN_PROTOCOL"}
+)
+
+
+def add_context(exc: BaseException, context: str) -> None:
+    """Say what ``exc`` was about (e.g. ``pairing e30d…``) when its own message does not:
+    the error line then reads ``Type: <context>: <message>``."""
+    with suppress(AttributeError):
+        exc.cli_context = context  # type: ignore[attr-defined]
+
+
+def _timeout_message(exc: BaseException) -> str:
+    """TaskTimeout in the CLI's words: the limit as the user gave it, not float residue."""
+    task_id = getattr(exc, "task_id", None)
+    limit = getattr(exc, "timeout", None)
+    within = f" within {_seconds(limit)}" if isinstance(limit, int | float) else ""
+    text = f"task {task_id} did not finish{within}"
+    status = getattr(exc, "last_status", None)
+    state = getattr(getattr(status, "state", None), "value", None)
+    if state is not None:
+        progress = getattr(status, "progress", None)
+        text += f" (last state {state}" + (f", {progress}%)" if progress is not None else ")")
+    return text
+
+
+def _seconds(value: float) -> str:
+    """``0.3s``, ``1s``, ``300s``: at most one decimal, none when whole."""
+    return f"{round(value, 1):g}s"
 
 
 def describe_error(exc: BaseException) -> ErrorInfo:
     """Decode any exception for display: type, message, fields that matter, hint, exit code."""
-    from vreconnect.errors import VReconnectError
+    from vreconnect.errors import TaskTimeout, VReconnectError
 
     code = exit_code_for(exc)
     if isinstance(exc, UsageProblem):
@@ -248,9 +324,13 @@ def describe_error(exc: BaseException) -> ErrorInfo:
         fields = fault_fields(exc)
         task_id = getattr(exc, "task_id", None)
         status = getattr(exc, "status", None)
+        message = _timeout_message(exc) if isinstance(exc, TaskTimeout) else _fault_message(exc)
+        context = getattr(exc, "cli_context", None)
+        if isinstance(context, str) and context:
+            message = f"{context}: {message}" if message else context
         return ErrorInfo(
             type_name,
-            _fault_message(exc),
+            message,
             fields,
             _hint_for(exc, type_name, fields),
             task_id if isinstance(task_id, str) else None,
@@ -371,6 +451,10 @@ def _one_line(value: Any) -> str:
     return text if "\n" not in text else text.replace("\n", " | ")
 
 
+_WIDE_TERMINAL = 120
+"""Columns from which progress bars keep their natural widths (see ProgressDisplay)."""
+
+
 class ProgressDisplay:
     """Progress of one or more tasks; :meth:`track` gives a bar whose ``on_progress`` is itself.
 
@@ -382,14 +466,28 @@ class ProgressDisplay:
         self.out = out
         self._progress: Progress | None = None
         if out.interactive and not out.json_mode:
+            # On a narrow terminal (80 columns) the columns share the width by ratio and a
+            # long label or state is cut ("…"), never the percentage or the elapsed time; on a
+            # wide one every column keeps its natural width and the bar its usual 40 cells.
+            narrow = out.console.width < _WIDE_TERMINAL
             self._progress = Progress(
                 SpinnerColumn(),
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TaskProgressColumn(),
-                TextColumn("{task.fields[state]}"),
-                TimeElapsedColumn(),
+                TextColumn(
+                    "{task.description}",
+                    table_column=Column(no_wrap=True, overflow="ellipsis", ratio=3),
+                ),
+                BarColumn(
+                    bar_width=None if narrow else 40,
+                    table_column=Column(ratio=1, min_width=5),
+                ),
+                TaskProgressColumn(table_column=Column(no_wrap=True, min_width=4)),
+                TextColumn(
+                    "{task.fields[state]}",
+                    table_column=Column(no_wrap=True, overflow="ellipsis", ratio=2, max_width=48),
+                ),
+                TimeElapsedColumn(table_column=Column(no_wrap=True, min_width=7)),
                 console=out.console,
+                expand=narrow,
             )
 
     def __enter__(self) -> ProgressDisplay:
@@ -426,6 +524,8 @@ class ProgressBar:
         self._display = display
         self.label = label
         self._last: tuple[str, str, int] | None = None
+        self._task: str | None = None
+        self._next_label: str | None = None
         progress = display._progress
         self._task_id: TaskID | None = (
             progress.add_task(label, total=100, state="starting") if progress else None
@@ -441,6 +541,11 @@ class ProgressBar:
                 fields["state"] = state
             progress.update(self._task_id, **fields)
 
+    def describe_next_task(self, label: str) -> None:
+        """Rename the bar once a report about another task arrives (a replacement task):
+        the reports still due about the current task keep the current label."""
+        self._next_label = label
+
     def finish(self, state: str, *, completed: bool) -> None:
         """Settle the bar: ``state`` text, full if ``completed`` (the item is done)."""
         progress = self._display._progress
@@ -451,6 +556,10 @@ class ProgressBar:
             progress.update(self._task_id, **fields)
 
     def __call__(self, report: ProgressReport) -> None:
+        if self._next_label is not None and self._task not in (None, report.task_id):
+            self.describe(self._next_label)
+            self._next_label = None
+        self._task = report.task_id
         state = report.state.value if report.state is not None else "unknown"
         percent = report.progress
         if report.final and state == "succeeded":

@@ -33,7 +33,12 @@ def serve(
         typer.Option(help="Scenario YAML file (default: the embedded default scenario)."),
     ] = None,
     hosts: Annotated[
-        int | None, typer.Option(min=0, help="Fleet size: simulate N hosts (10,000 is fine).")
+        int | None,
+        typer.Option(
+            min=0,
+            max=50_000,  # the simulator's own limit (vreconnect_sim.scenario.MAX_FLEET_SIZE)
+            help="Fleet size: simulate N hosts (10,000 is fine).",
+        ),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="RNG seed, for reproducible runs.")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",

@@ -73,18 +73,18 @@ def wait(
             )
         handle: SyncTask
         if chosen is TaskKindChoice.VIM25:
-            with open_vcenter(state.conn) as vc:
+            with open_vcenter(state.conn, out) as vc:
                 handle = vc.task(task_id)
                 return _follow(out, handle, timeout)
         if chosen is TaskKindChoice.SMS:
-            with open_vcenter(state.conn) as vc:
+            with open_vcenter(state.conn, out) as vc:
                 handle = vc.sms_task(task_id)
                 return _follow(out, handle, timeout)
         if chosen is TaskKindChoice.CIS:
-            with open_rest(state.conn) as rest:
+            with open_rest(state.conn, out) as rest:
                 handle = rest.task(task_id)
                 return _follow(out, handle, timeout)
-        with open_replication(state.conn) as vr:
+        with open_replication(state.conn, out) as vr:
             handle = vr.task(task_id)
             return _follow(out, handle, timeout)
 

@@ -43,7 +43,7 @@ def reconnect(
     certificate fails with InvalidCertificate, an unreachable one with ProviderConnectionFailed."""
 
     def body(out: Output, state: CliState) -> ExitCode:
-        with open_vcenter(state.conn) as vc:
+        with open_vcenter(state.conn, out) as vc:
             handle = vc.reconnect_vasa_provider(provider)
             return report_task(
                 out,

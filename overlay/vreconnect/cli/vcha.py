@@ -20,7 +20,14 @@ from .output import Output, jsonable
 if TYPE_CHECKING:
     from vreconnect import VCenterRest
 
-__all__ = ["NetworkTypeChoice", "app", "build_redeploy_spec", "cluster_health", "load_spec_file"]
+__all__ = [
+    "NetworkTypeChoice",
+    "app",
+    "build_redeploy_spec",
+    "cluster_health",
+    "load_spec_file",
+    "validate_redeploy_spec",
+]
 
 app = typer.Typer(help="Recover the vCenter HA (VCHA) cluster.", no_args_is_help=True)
 
@@ -32,8 +39,9 @@ class NetworkTypeChoice(enum.StrEnum):
     DISTRIBUTED_PORTGROUP = "DISTRIBUTED_PORTGROUP"
 
 
-def load_spec_file(path: Path) -> dict[str, Any]:
+def load_spec_file(path: Path, *, origin: str = "--spec") -> dict[str, Any]:
     """Read a redeploy spec (JSON or YAML): the RedeploySpec itself or ``{"spec": {...}}``.
+    ``origin`` is what named the file, for errors (``--spec``, ``plan vcha.spec``).
 
     Raises:
         UsageProblem: unreadable file, bad syntax, or not a mapping.
@@ -41,15 +49,15 @@ def load_spec_file(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
-        raise UsageProblem(f"--spec {path}: cannot read: {exc.strerror or exc}") from None
+        raise UsageProblem(f"{origin} {path}: cannot read: {exc.strerror or exc}") from None
     try:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
-        raise UsageProblem(f"--spec {path}: not valid JSON/YAML: {exc}") from None
+        raise UsageProblem(f"{origin} {path}: not valid JSON/YAML: {exc}") from None
     if isinstance(data, dict) and set(data) == {"spec"}:
         data = data["spec"]
     if not isinstance(data, dict):
-        raise UsageProblem(f"--spec {path}: expected a mapping (a RedeploySpec)")
+        raise UsageProblem(f"{origin} {path}: expected a mapping (a RedeploySpec)")
     return data
 
 
@@ -85,14 +93,32 @@ def build_redeploy_spec(
     failover_ip: str | None = None,
     failover_gateway: str | None = None,
     failover_dns: list[str] | None = None,
+    source: str | None = None,
 ) -> dict[str, Any]:
-    """The RedeploySpec (dict form) from a spec file's content and the flags (flags win).
+    """The RedeploySpec (dict form) from a spec file's content and the flags (flags win),
+    checked against the generated ``RedeploySpec`` model before anything is sent.
 
-    The active node's management vCenter password comes from ``active_password``, else the
-    file, else (when ``vc_spec`` is present) the login password: it is never required in the
-    file, so a shipped spec can stay free of secrets.
+    The active node's management vCenter credentials (when ``vc_spec`` is present or an
+    ``active`` flag is given): the user name from ``active``, else the file, else the login
+    user; the password from ``active_password``, else the file, else the login password --
+    never required in the file, so a shipped spec can stay free of secrets. ``source``
+    names the spec file in errors (e.g. ``--spec vcha.json``).
+
+    Raises:
+        UsageProblem: placement.name/folder missing, a malformed address flag, or a spec
+            the model rejects (naming each bad key's path; unknown keys are rejected).
     """
     spec: dict[str, Any] = json.loads(json.dumps(base or {}))  # deep copy, JSON types only
+    for path in (("placement",), ("vc_spec",), ("vc_spec", "active_location"), ("failover_ip",)):
+        # The flags are merged into these: each must be a mapping before the model check.
+        node: Any = spec
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is not None and not isinstance(node, dict):
+            where = f" ({source})" if source else ""
+            raise UsageProblem(
+                f"invalid redeploy spec{where}: {'.'.join(path)}: expected a mapping"
+            )
     place = spec.setdefault("placement", {})
     for key, value in placement.items():
         if value is not None:
@@ -103,6 +129,8 @@ def build_redeploy_spec(
     if given_active or "vc_spec" in spec:
         location = spec.setdefault("vc_spec", {}).setdefault("active_location", {})
         location.update(given_active)
+        if "username" not in location:
+            location["username"] = conn.require_user()
         if active_password is not None:
             location["password"] = active_password
         elif "password" not in location:
@@ -121,9 +149,38 @@ def build_redeploy_spec(
     if not place.get("name") or not place.get("folder"):
         raise UsageProblem(
             "the redeploy spec needs placement.name and placement.folder",
-            hint="pass --spec FILE (see vreconnect_sim/scenarios/recovery-demo.vcha-redeploy.json) or --name and --folder",
+            hint="pass --spec FILE (see vreconnect_sim/scenarios/recovery-demo.vcha-redeploy.json) "
+            "or --name and --folder",
         )
+    validate_redeploy_spec(spec, source)
     return spec
+
+
+def validate_redeploy_spec(spec: dict[str, Any], source: str | None = None) -> None:
+    """Check ``spec`` against the generated ``RedeploySpec`` model, unknown keys included
+    (a typo in a spec file must not be dropped silently and the redeploy run without it).
+
+    Raises:
+        UsageProblem: naming every bad key by its path (never a value: one may be a password).
+    """
+    from pydantic import ValidationError
+
+    from vreconnect_generated.models.vcenter import RedeploySpec
+
+    try:
+        RedeploySpec.model_validate(spec, extra="forbid")
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            path = ".".join(str(part) for part in error["loc"]) or "(the spec)"
+            reason = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+            problems.append(f"{path}: {reason}")
+        where = f" ({source} and the flags)" if source else ""
+        raise UsageProblem(
+            f"invalid redeploy spec{where}: " + "; ".join(problems),
+            hint="the keys are RedeploySpec's: vc_spec.active_location, placement, ha_ip, "
+            "failover_ip (see vreconnect_sim/scenarios/recovery-demo.vcha-redeploy.json)",
+        ) from None
 
 
 def cluster_health(rest: VCenterRest) -> tuple[str, dict[str, Any]]:
@@ -204,7 +261,9 @@ def redeploy(
     active_user: Annotated[
         str | None,
         typer.Option(
-            help="vc_spec.active_location.username.", rich_help_panel="Active node's vCenter"
+            help="vc_spec.active_location.username (default: the spec file's, else the login "
+            "user).",
+            rich_help_panel="Active node's vCenter",
         ),
     ] = None,
     active_password_env: Annotated[
@@ -276,8 +335,9 @@ def redeploy(
             failover_ip=failover_ip,
             failover_gateway=failover_gateway,
             failover_dns=failover_dns,
+            source=f"--spec {spec_file}" if spec_file is not None else None,
         )
-        with open_rest(state.conn) as rest:
+        with open_rest(state.conn, out) as rest:
             try:
                 handle = rest.redeploy_vcha_passive(spec)
             except (TypeError, ValueError) as exc:

@@ -12,7 +12,7 @@ from .common import CliState, DebugOption, JsonOption, TimeoutOption, WaitOption
 from .config import ConnectionSettings, secret_from_env
 from .connect import open_replication, report_task
 from .exitcodes import ExitCode
-from .output import Output, jsonable
+from .output import Output, add_context, jsonable
 
 if TYPE_CHECKING:
     from vreconnect import Replication
@@ -89,18 +89,24 @@ def reconnect(
     """Reconnect a pairing to its remote site (POST /pairings/{id}/actions/reconnect)."""
 
     def body(out: Output, state: CliState) -> ExitCode:
-        with open_replication(state.conn) as vr:
-            vc_id = remote_vc_id or vr.pairing(pairing).remote_vc_server.id
-            handle = vr.reconnect_pairing(
-                pairing,
-                pair_vc_id=vc_id,
-                url=psc_url,
-                port=psc_port,
-                thumbprint=psc_thumbprint,
-                certificate=psc_certificate.read_text("utf-8") if psc_certificate else None,
-                username=psc_user or state.conn.require_user(),
-                password=psc_password(psc_password_env, state.conn),
-            )
+        from vreconnect.faults import VrNotFound
+
+        with open_replication(state.conn, out) as vr:
+            try:
+                vc_id = remote_vc_id or vr.pairing(pairing).remote_vc_server.id
+                handle = vr.reconnect_pairing(
+                    pairing,
+                    pair_vc_id=vc_id,
+                    url=psc_url,
+                    port=psc_port,
+                    thumbprint=psc_thumbprint,
+                    certificate=psc_certificate.read_text("utf-8") if psc_certificate else None,
+                    username=psc_user or state.conn.require_user(),
+                    password=psc_password(psc_password_env, state.conn),
+                )
+            except VrNotFound as exc:
+                add_context(exc, f"pairing {pairing}")  # a bare 404 says only "Not Found"
+                raise
             return report_task(
                 out,
                 handle,
