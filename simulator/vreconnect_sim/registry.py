@@ -14,6 +14,9 @@ A surface package registers itself at import time (in its ``__init__.py``)::
         render_task_fault=task_fault,   # (FaultAction, SimTask, data) -> task error payload
         session_store="vr",
         objects=ObjectHooks(list=..., get=..., patch=...),
+        knows_fault=knows_fault,        # (fault name) -> bool: rules naming others are refused
+        task_operations=frozenset({"reconnect_pairing"}),  # operationIds that start a task
+        task_error_schema="TaskError",  # schema of a failed task's error in the document
         openapi=None,                   # document for response validation; None: specs/vr.yaml
     ))
 
@@ -168,6 +171,13 @@ class SurfaceSpec:
     # Whether a fault rule's `fault` names a fault of this surface (POST /_sim/faults refuses
     # the others with 422); None: any name is accepted.
     knows_fault: Callable[[str], bool] | None = None
+    # The operationIds that start a task (a `where: task` rule for any other operation would
+    # never fire, so POST /_sim/faults refuses it); None: not checked.
+    task_operations: frozenset[str] | None = None
+    # The component schema of a failed task's error in the surface's document: a `where: task`
+    # rule's error, as render_task_fault renders it, must match it (and, for a VI/JSON fault,
+    # the schema its `_typeName` names); None: not checked.
+    task_error_schema: str | None = None
     # OpenAPI document its responses are validated against (validate_responses mode): a path
     # or a parsed mapping; None means ``specs/<name>.yaml`` (see vreconnect_sim.validation).
     openapi: str | os.PathLike[str] | Mapping[str, Any] | None = None

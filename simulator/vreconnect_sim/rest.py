@@ -5,6 +5,9 @@
   ``response()`` after applying ``where: call`` fault rules;
 * :func:`basic_credentials`, :func:`basic_login`, :func:`session_of` -- HTTP Basic login into
   the surface's session store and the session lookup by header;
+* :func:`refuse_unreadable_body` -- an operation that takes no body ignores any JSON sent to it,
+  blank or ``{}`` included, and refuses anything else as the surface's 400 (every REST
+  surface the same way: :func:`vreconnect_sim.jsonbody.ignored_body_problem`);
 * :class:`DocumentedOperations` -- what the surface's OpenAPI document says about its paths,
   read from the same parsed document that response validation uses
   (:mod:`vreconnect_sim.validation`): which methods a 405's ``Allow`` header names.
@@ -23,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .jsonbody import ignored_body_problem, may_have_body
+
 if TYPE_CHECKING:
     from .auth import Session
     from .registry import SurfaceContext
@@ -38,6 +43,7 @@ __all__ = [
     "endpoint",
     "json_response",
     "path_param",
+    "refuse_unreadable_body",
     "session_of",
 ]
 
@@ -128,6 +134,17 @@ def basic_login(
         raise unauthenticated("Authentication failed: invalid user name or password.")
     with ctx.lock:
         return ctx.sessions.create(user)
+
+
+async def refuse_unreadable_body(request: Request, bad_request: Callable[[str], Exception]) -> None:
+    """For an operation whose document declares no request body: raise ``bad_request(text)``
+    if a body was sent that is not JSON. A blank body and any JSON value (``{}``...) pass, and
+    are ignored, as the REST surfaces ignore what they do not know."""
+    if not may_have_body(request.scope):
+        return  # the common case: nothing to read
+    problem = ignored_body_problem(await request.body())
+    if problem is not None:
+        raise bad_request(problem)
 
 
 def session_of(

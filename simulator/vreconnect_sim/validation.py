@@ -33,7 +33,11 @@ path prefix (mount)          document                surface
 4. a response documented without ``content`` must have an empty body; one with ``content`` must
    have a body whose ``Content-Type`` is one of the documented media types, and a JSON body is
    validated against the media type's schema with :mod:`jsonschema` (Draft 2020-12, the
-   document's ``#/components/schemas`` in a :class:`referencing.Registry`).
+   document's ``#/components/schemas`` in a :class:`referencing.Registry`);
+5. in a VI/JSON document, every fault inside the body (an object whose ``_typeName`` names a
+   concrete fault schema, ``allOf: [MethodFault, ...]``) must also match that schema: a place
+   typed ``MethodFault`` (``TaskInfo.error``) admits any fault by its base schema alone, so a
+   task error ``SSLVerifyFault`` without its ``thumbprint`` would otherwise pass.
 
 OpenAPI 3.0 schemas are translated to JSON Schema once per document: ``nullable: true`` admits
 ``null``; the boolean ``exclusiveMinimum``/``exclusiveMaximum`` become numeric; annotations
@@ -301,6 +305,7 @@ class OpenApiDocument:
         self._templates = sorted(templates, key=lambda t: -t.literal_segments)
         self._registry: Any = None
         self._validators: dict[tuple[str, str, str], Validator] = {}
+        self._faults: frozenset[str] | None = None
         self._lock = threading.Lock()
 
     # -- lookup ------------------------------------------------------------------------------
@@ -424,7 +429,56 @@ class OpenApiDocument:
         except (UnicodeDecodeError, ValueError) as exc:
             return f"body is not valid JSON: {exc}"
         validator = self.validator(key, str(status), media_key, schema)
-        return _first_error(validator, instance)
+        return self._most_specific(_first_error(validator, instance), instance)
+
+    def schema_problem(self, name: str, instance: Any) -> str | None:
+        """What is wrong with ``instance`` as a ``#/components/schemas/<name>`` (and as the
+        concrete fault schema of every VI/JSON fault inside it), None if it conforms."""
+        schema = {"$ref": f"#/components/schemas/{name}"}
+        validator = self.validator(f"#/components/schemas/{name}", "", "", schema)
+        return self._most_specific(_first_error(validator, instance), instance)
+
+    def _most_specific(self, problem: str | None, instance: Any) -> str | None:
+        # A fault that breaks its own schema also fails a `oneOf` of faults, which reports
+        # only "not valid under any of the given schemas": its own schema names the field.
+        return self.concrete_fault_problem(instance) or problem
+
+    def concrete_fault_problem(self, instance: Any) -> str | None:
+        """What is wrong with the VI/JSON faults inside ``instance`` as their own schemas.
+
+        A place typed ``MethodFault`` (``TaskInfo.error``, ``faultCause``) admits any fault, so
+        its schema checks only what every fault has; each object whose ``_typeName`` names a
+        concrete fault schema of this document (``allOf: [MethodFault, ...]``, see
+        specs/CONVENTIONS.md) must also match that schema. None if all do (or there are none).
+        """
+        faults = self._fault_schemas()
+        if not faults:
+            return None
+        for where, node in _typed_objects(instance, "$"):
+            name = node["_typeName"]
+            if name not in faults:
+                continue
+            ref = f"#/components/schemas/{name}"
+            problem = _first_error(self.validator(ref, "", "", {"$ref": ref}), node)
+            if problem is not None:
+                return f"{where}{problem[1:]} (as {name})"
+        return None
+
+    def _fault_schemas(self) -> frozenset[str]:
+        """Names of the concrete fault schemas (``allOf`` starting from ``MethodFault``)."""
+        if self._faults is None:
+            base = "#/components/schemas/MethodFault"
+            schemas = (self.spec.get("components") or {}).get("schemas") or {}
+            self._faults = frozenset(
+                name
+                for name, schema in schemas.items()
+                if isinstance(schema, Mapping)
+                and any(
+                    isinstance(part, Mapping) and part.get("$ref") == base
+                    for part in schema.get("allOf") or ()
+                )
+            )
+        return self._faults
 
     def validator(self, op_key: str, status: str, media: str, schema: Any) -> Validator:
         """The compiled validator of one response schema (cached)."""
@@ -480,6 +534,20 @@ def _match_media(ctype: str, content: Mapping[str, Any]) -> str | None:
 def _is_json(media: str) -> bool:
     media = media.lower()
     return media == "application/json" or media.endswith("+json") or media == "*/*"
+
+
+def _typed_objects(node: Any, where: str) -> Iterable[tuple[str, Mapping[str, Any]]]:
+    """Every JSON object in ``node`` with a string ``_typeName``, with its ``$.path``."""
+    if isinstance(node, Mapping):
+        if isinstance(node.get("_typeName"), str):
+            yield where, node
+        for key, value in node.items():
+            if isinstance(value, Mapping | list):
+                yield from _typed_objects(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            if isinstance(value, Mapping | list):
+                yield from _typed_objects(value, f"{where}[{index}]")
 
 
 def _first_error(validator: Validator, instance: Any) -> str | None:

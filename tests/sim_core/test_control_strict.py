@@ -13,8 +13,10 @@ from vreconnect_sim.app import create_app, get_state
 from vreconnect_sim.clock import FakeClock
 from vreconnect_sim.jsonbody import is_blank
 from vreconnect_sim.scenario import Scenario
+from vreconnect_sim.validation import document_path, load_document
 
 PAIRING = "e30d7438-0a92-449a-a4d6-7c9a623e01db"  # the default scenario's broken pairing
+CONTROL_DOCUMENT = load_document(document_path("control") or "specs/control.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +69,106 @@ async def control(default_scenario: Scenario) -> AsyncIterator[httpx.AsyncClient
             "would answer vcenter cis_tasks_get with HTTP 500",
         ),
         ({"surface": "vim25", "fault": "NoHost"}, "vim25 GetServiceInstanceContent, Login"),
+        # Patterns that match nothing: the rule would never fire, whatever it does.
+        (
+            {"surface": "vcenter", "operation": "redeploy_task", "fault": "service_unavailable"},
+            "operation pattern 'redeploy_task' matches no operationId of the vcenter surface",
+        ),
+        (
+            {"surface": "vim", "operation": "ReconnectHost_Task", "fault": "NoHost"},
+            "surface pattern 'vim' matches no surface",
+        ),
+        (
+            {"operation": "ReconectHost_Task", "drop": True},
+            "operation pattern 'ReconectHost_Task' matches no operationId",
+        ),
+        (
+            {"surface": "vr", "operation": "get_pairing_list", "status": 503},
+            "operation pattern 'get_pairing_list' matches no operationId of the vr surface",
+        ),
+        ({"surface": "esx*", "latency_ms": 50}, "surface pattern 'esx*' matches no surface"),
+        (
+            {"surface": "sms", "operation": "ReconnectHost_Task", "latency_ms": 50},
+            "matches no operationId of the sms surface (operationIds: VasaProviderReconnect_Task,",
+        ),
+        # A where: task rule on an operation that starts no task.
+        (
+            {"surface": "vr", "operation": "login", "where": "task", "fault": "500"},
+            "matches no operation that starts a task",
+        ),
+        (
+            {"operation": "GetTaskInfo", "where": "task", "latency_ms": 10},
+            "matches no operation that starts a task",
+        ),
+        # fault_fields the fault's own schema refuses, in the call's answer or the task's error.
+        (
+            {
+                "surface": "vim25",
+                "operation": "ReconnectHost_Task",
+                "where": "task",
+                "fault": "SSLVerifyFault",
+                "fault_fields": {"thumbprint": ["x"], "selfSigned": True},
+            },
+            "$.thumbprint: ['x'] is not of type 'string'",
+        ),
+        (
+            {
+                "operation": "ReconnectHost_Task",
+                "where": "task",
+                "fault": "SSLVerifyFault",
+                "fault_fields": {"selfSigned": "yes"},
+            },
+            "$.selfSigned: 'yes' is not of type 'boolean'",
+        ),
+        (
+            {
+                "surface": "sms",
+                "where": "task",
+                "fault": "InvalidCertificate",
+                "fault_fields": {"faultMessage": "expired"},
+            },
+            "$.faultMessage",
+        ),
+        (
+            {"surface": "vr", "where": "task", "fault": "500", "fault_fields": {"details": 5}},
+            "$.details: 5 is not of type 'string'",
+        ),
+        (
+            {
+                "surface": "vcenter",
+                "where": "task",
+                "fault": "unverified_peer",
+                "fault_fields": {"data": 5},
+            },
+            "'ssl_thumbprint' is a required property",
+        ),
+        (
+            {
+                "surface": "vcenter",
+                "where": "task",
+                "fault": "unverified_peer",
+                "fault_fields": {"ssl_thumbprint": 5},
+            },
+            "$.value.data.ssl_thumbprint: 5 is not of type 'string'",
+        ),
+        (
+            {
+                "surface": "vim25",
+                "operation": "ReconnectHost_Task",
+                "fault": "SSLVerifyFault",
+                "fault_fields": {"thumbprint": 7},
+            },
+            "$.thumbprint: 7 is not of type 'string'",
+        ),
+        (
+            {
+                "surface": "vr",
+                "operation": "reconnect_pairing",
+                "fault": "500",
+                "fault_fields": {"error_code": 5},
+            },
+            "$.error_code: 5 is not of type 'string'",
+        ),
     ],
 )
 async def test_fault_rules_the_surfaces_cannot_answer_are_refused(
@@ -97,6 +199,27 @@ async def test_fault_rules_the_surfaces_cannot_answer_are_refused(
         {"surface": "vr", "operation": "login", "fault": "401"},
         {"surface": "vr", "where": "task", "fault": "500"},
         {"fault": "X", "status": 418},  # a status is out of contract on purpose: not checked
+        # Patterns match as globs.
+        {"operation": "Reconnect*", "drop": True},
+        {"surface": "v*", "operation": "*", "latency_ms": 5},
+        {"surface": "vcenter", "operation": "*redeploy*", "where": "task", "latency_ms": 5},
+        {"operation": "[Rr]econnectHost_Task", "status": 503, "retry_after": 1},
+        # fault_fields of the types the fault's schema gives.
+        {
+            "operation": "ReconnectHost_Task",
+            "where": "task",
+            "fault": "SSLVerifyFault",
+            "fault_fields": {"thumbprint": "AA:BB", "selfSigned": False},
+        },
+        {"surface": "vr", "where": "task", "fault": "500", "fault_fields": {"details": "x"}},
+        {
+            "surface": "vcenter",
+            "where": "task",
+            "fault": "unverified_peer",
+            "fault_fields": {"ssl_thumbprint": "AB:CD"},
+        },
+        # A vAPI error's fault_fields are the members of its `data`, which `error` leaves open.
+        {"surface": "vcenter", "where": "task", "fault": "error", "fault_fields": {"disk": 5}},
     ],
 )
 async def test_fault_rules_within_the_documents_are_accepted(
@@ -165,6 +288,9 @@ async def test_control_paths_are_exact(control: httpx.AsyncClient) -> None:
         assert "location" not in answer.headers and answer.json()["error"] == "not_found"
     wrong = await control.delete("/health")
     assert wrong.status_code == 405 and "GET" in wrong.headers["allow"]
+    # The body is the `Error` that control.yaml's info.description names for a 405.
+    assert CONTROL_DOCUMENT.schema_problem("Error", wrong.json()) is None
+    assert wrong.json()["error"] == "method_not_allowed"
 
 
 async def test_vim25_bare_release_path_is_invalid_request(default_scenario: Scenario) -> None:

@@ -487,3 +487,47 @@ def test_every_real_document_compiles_and_its_examples_validate(name: str) -> No
                     )
                     checked += 1
     assert checked
+
+
+@pytest.mark.parametrize(
+    ("fault_fields", "violation"),
+    [
+        ({"thumbprint": 7}, "$.error.thumbprint: 7 is not of type 'string' (as SSLVerifyFault)"),
+        ({"selfSigned": "yes"}, "$.error.selfSigned: 'yes' is not of type 'boolean'"),
+        ({}, None),
+    ],
+)
+async def test_a_task_error_is_checked_against_its_faults_own_schema(
+    fault_fields: dict[str, Any], violation: str | None
+) -> None:
+    # TaskInfo.error is typed MethodFault (any fault); the fault it holds must still match
+    # the schema its _typeName names. The rule goes to the injector directly: POST /_sim/faults
+    # refuses such fault_fields.
+    from vreconnect_sim.injection import FaultRule
+
+    app = create_app(clock=FakeClock(), validate_responses=True)
+    sim = get_state(app)
+    sim.injector.add(
+        FaultRule(
+            operation="ReconnectHost_Task",
+            where="task",
+            fault="SSLVerifyFault",
+            fault_fields=fault_fields,
+        )
+    )
+    base = "http://sim/sdk/vim25/8.0.3.0"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base) as vim:
+        login = await vim.post(
+            "/SessionManager/SessionManager/Login",
+            json={"userName": "administrator@vsphere.local", "password": "VMware1!"},
+        )
+        headers = {"vmware-api-session-id": login.headers["vmware-api-session-id"]}
+        task = await vim.post("/HostSystem/host-102/ReconnectHost_Task", headers=headers, json={})
+        info = await vim.get(f"/Task/{task.json()['value']}/info", headers=headers)
+    if violation is None:
+        assert info.status_code == 200 and info.json()["error"]["_typeName"] == "SSLVerifyFault"
+        assert sim.spec_violations == []
+    else:
+        assert info.status_code == 500 and info.json()["error"] == "response_violates_spec"
+        [recorded] = sim.spec_violations
+        assert recorded.operation == "GetTaskInfo" and recorded.detail.startswith(violation)

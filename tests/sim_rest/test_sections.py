@@ -5,18 +5,22 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from vreconnect_sim.app import create_app
+from vreconnect_sim.app import create_app, get_state
 from vreconnect_sim.clock import FakeClock
 from vreconnect_sim.scenario import Scenario, ScenarioError
+from vreconnect_sim.validation import load_document
 from vreconnect_sim.vcenter.rules import prefix_of_mask
 
 from .support import (
     PAIRING_BROKEN,
     REDEPLOY_EXAMPLE,
+    ROOT,
     VCENTER,
     VR,
     basic,
     check_documented,
+    pairing_body,
+    redeploy_body,
 )
 
 
@@ -203,10 +207,103 @@ async def test_wrong_method_is_405_with_allow_in_the_surface_shape(
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base) as c:
         answer = await c.request(method, path)
     assert answer.status_code == 405 and answer.headers["allow"] == allow
+    # The body is the error schema each document's info.description names for a 405.
+    document, schema = ("vcenter", "Error") if base == VCENTER else ("vr", "ResponseError")
+    problem = load_document(ROOT / "specs" / f"{document}.yaml").schema_problem(
+        schema, answer.json()
+    )
+    assert problem is None, problem
     if base == VCENTER:
-        assert answer.json()["type"].startswith("com.vmware.vapi.std.errors.")
+        assert answer.json()["type"] == "com.vmware.vapi.std.errors.error"
+        assert answer.json()["value"]["messages"][0]["id"] == "vapi.method.not_allowed"
     else:
         assert answer.json()["error_code"] == "METHOD_NOT_ALLOWED"
+
+
+# Operations whose document declares no request body; {task} is a task of the surface.
+NO_BODY_OPERATIONS = [
+    (VCENTER, "POST", "/com/vmware/cis/session"),
+    (VCENTER, "DELETE", "/com/vmware/cis/session"),
+    (VCENTER, "GET", "/cis/tasks/{task}"),
+    (VR, "POST", "/session"),
+    (VR, "DELETE", "/session"),
+    (VR, "GET", "/pairings"),
+    (VR, "GET", f"/pairings/{PAIRING_BROKEN}"),
+    (VR, "GET", "/tasks/{task}"),
+]
+IGNORED_BODIES = [b" \r\n", b"{}", b"[1, 2]", b'{"anything": true}']
+UNREADABLE_BODIES = [b"garbage", b"NaN", b"{", b"\x0b", b"\xff\xfe{}", b'{"a": 1}x']
+
+
+async def _session_headers(client: httpx.AsyncClient, base: str) -> dict[str, str]:
+    """A fresh session's header (a logout ends it) plus the admin's Basic credentials."""
+    if base == VCENTER:
+        login = await client.post(f"{VCENTER}/com/vmware/cis/session", headers=ADMIN_BASIC)
+        return {**ADMIN_BASIC, "vmware-api-session-id": login.json()["value"]}
+    login = await client.post(f"{VR}/session", headers=ADMIN_BASIC)
+    return {**ADMIN_BASIC, "x-dr-session": login.json()["session_id"]}
+
+
+async def _task_of(client: httpx.AsyncClient, base: str, headers: dict[str, str]) -> str:
+    if base == VCENTER:
+        started = await client.post(
+            f"{VCENTER}/vcenter/vcha/cluster/passive?vmw-task=true&action=redeploy",
+            headers=headers,
+            json=redeploy_body(),
+        )
+        task_id: str = started.json()["value"]
+    else:
+        started = await client.post(
+            f"{VR}/pairings/{PAIRING_BROKEN}/actions/reconnect",
+            headers=headers,
+            json=pairing_body(PAIRING_BROKEN),
+        )
+        task_id = started.json()["id"]
+    return task_id
+
+
+@pytest.mark.parametrize(("base", "method", "path"), NO_BODY_OPERATIONS)
+async def test_operations_without_a_body_ignore_json_and_refuse_anything_else(
+    base: str, method: str, path: str
+) -> None:
+    app = create_app(clock=FakeClock(), validate_responses=True)
+    sim = get_state(app)
+    store = sim.session_store("rest" if base == VCENTER else "vr")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as client:
+        if "{task}" in path:
+            path = path.format(
+                task=await _task_of(client, base, await _session_headers(client, base))
+            )
+
+        async def call(body: bytes) -> httpx.Response:
+            headers = await _session_headers(client, base)
+            return await client.request(method, base + path, headers=headers, content=body)
+
+        usual = await call(b"")
+        assert usual.status_code in (200, 204), usual.text
+        for body in IGNORED_BODIES:
+            assert (await call(body)).status_code == usual.status_code, body
+        for body in UNREADABLE_BODIES:
+            sessions = len(store)
+            answer = await call(body)
+            assert answer.status_code == 400, (body, answer.text)
+            if base == VCENTER:
+                error = answer.json()
+                assert error["type"] == "com.vmware.vapi.std.errors.invalid_argument"
+                message = error["value"]["messages"][0]
+                assert message["id"] == "vapi.message.json.invalid"
+                text = message["default_message"]
+            else:
+                assert answer.json()["error_code"] == "INVALID_ARGUMENT"
+                text = answer.json()["message"]
+            assert text.startswith("request body is not valid JSON"), text
+            check_documented(
+                "vcenter" if base == VCENTER else "vr", base.removeprefix("http://sim"), answer
+            )
+            # One session was opened to make the call; a refused login opens none, a refused
+            # logout ends none.
+            assert len(store) == sessions + 1, body
+    assert sim.spec_violations == []
 
 
 def test_the_spec_example_matches_the_default_scenario() -> None:

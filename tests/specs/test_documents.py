@@ -624,3 +624,16 @@ def error_types(spec: dict[str, Any], schema: dict[str, Any]) -> set[str]:
     if "discriminator" in union:
         return set(union["discriminator"]["mapping"])
     return set(resolve(spec, union["properties"]["type"])["enum"])
+
+
+@pytest.mark.parametrize(
+    ("doc", "schema"), [("vcenter", "Error"), ("vr", "ResponseError"), ("control", "Error")]
+)
+def test_the_405_of_an_undeclared_method_is_documented_once(doc: str, schema: str) -> None:
+    # No operation lists 405 (specs/CONVENTIONS.md): info.description documents it, naming
+    # the error schema of its body (tests/sim_rest and tests/sim_core check the answers).
+    spec = load(doc)
+    text = " ".join(spec["info"]["description"].split())
+    assert "405" in text and "`Allow` header" in text and f"`{schema}` body" in text
+    assert schema in spec["components"]["schemas"]
+    assert all("405" not in op["responses"] for _, _, op in operations(spec))

@@ -236,10 +236,16 @@ class FaultRule(BaseModel):
         ),
     ] = MISSING
     surface: Annotated[
-        str, Field(description="vim25, sms, vcenter, vr or a pattern.")
+        str,
+        Field(
+            description="vim25, sms, vcenter, vr or a pattern; it must match a surface."
+        ),
     ] = "*"
     operation: Annotated[
-        str, Field(description="operationId from the surface's document, or a pattern.")
+        str,
+        Field(
+            description="operationId from the surface's document, or a pattern; it must match one (with where task, one that starts a task)."
+        ),
     ] = "*"
     object: Annotated[
         str, Field(description="Target object id (moId, pairing id, ...) or a pattern.")
@@ -275,7 +281,7 @@ class FaultRule(BaseModel):
     fault_fields: Annotated[
         dict[str, Any] | MISSING,
         Field(
-            description='Extra fields of the fault (e.g. {"name": "esx-1"} for NoHost).'
+            description='Extra fields of the fault (e.g. {"name": "esx-1"} for NoHost), typed as the fault\'s schema types them.'
         ),
     ] = MISSING
     message: str | None | MISSING = MISSING
@@ -309,10 +315,16 @@ class FaultRuleStatus(BaseModel):
         ),
     ]
     surface: Annotated[
-        str, Field(description="vim25, sms, vcenter, vr or a pattern.")
+        str,
+        Field(
+            description="vim25, sms, vcenter, vr or a pattern; it must match a surface."
+        ),
     ] = "*"
     operation: Annotated[
-        str, Field(description="operationId from the surface's document, or a pattern.")
+        str,
+        Field(
+            description="operationId from the surface's document, or a pattern; it must match one (with where task, one that starts a task)."
+        ),
     ] = "*"
     object: Annotated[
         str, Field(description="Target object id (moId, pairing id, ...) or a pattern.")
@@ -348,7 +360,7 @@ class FaultRuleStatus(BaseModel):
     fault_fields: Annotated[
         dict[str, Any] | MISSING,
         Field(
-            description='Extra fields of the fault (e.g. {"name": "esx-1"} for NoHost).'
+            description='Extra fields of the fault (e.g. {"name": "esx-1"} for NoHost), typed as the fault\'s schema types them.'
         ),
     ] = MISSING
     message: str | None | MISSING = MISSING

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any, TypeVar
 
 import yaml
@@ -14,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..injection import FaultRule
-from ..jsonbody import is_blank
+from ..jsonbody import NotJson, is_blank, parse_json
 from ..rulecheck import rule_problem
 from ..scenario import MAX_FLEET_SIZE, Scenario, ScenarioError
 from ..state import SimulatorState
@@ -68,21 +67,6 @@ def _json(model: BaseModel, status: int = 200) -> JSONResponse:
     return JSONResponse(model.model_dump(mode="json"), status_code=status)
 
 
-class _NotJson(ValueError):
-    """A number JSON can write but a double cannot hold, or a non-JSON constant."""
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _NotJson(f"the number {text[:40]} is out of range")
-    return value
-
-
-def _no_constant(name: str) -> Any:
-    raise _NotJson(f"{name} is not JSON")
-
-
 async def _json_body(request: Request) -> Any:
     """The JSON body; 400 if it is absent or not JSON (``NaN``, ``Infinity`` and numbers a
     double cannot hold, like ``1e400``, included: answers echo bodies back as JSON)."""
@@ -90,13 +74,9 @@ async def _json_body(request: Request) -> Any:
     if is_blank(raw):
         raise ControlError(400, "bad_request", "request body is empty")
     try:
-        return json.loads(raw, parse_float=_finite, parse_constant=_no_constant)
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, _NotJson, a huge integer
-        raise ControlError(400, "bad_request", f"body is not valid JSON: {exc}") from exc
-    except RecursionError:
-        raise ControlError(
-            400, "bad_request", "body is not valid JSON: nested too deeply"
-        ) from None
+        return parse_json(raw, finite=True)
+    except NotJson as exc:
+        raise ControlError(400, "bad_request", f"body is not valid JSON: {exc}") from None
 
 
 def _validate(model: type[_M], data: Any) -> _M:

@@ -25,6 +25,8 @@ SPEC = SurfaceSpec(
     session_store="vim25",
     objects=ObjectHooks(list=list_objects, get=get_object, patch=patch_object),
     knows_fault=fault_vocabulary("sms"),
+    task_operations=frozenset({"VasaProviderReconnect_Task"}),
+    task_error_schema="MethodFault",  # SmsTaskInfo.error; the fault's own schema applies too
 )
 
 register_surface(SPEC)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..registry import SurfaceSpec, register_surface
 from .errors import MOUNT, knows_fault, render_error, render_task_fault
-from .handlers import routes
+from .handlers import REDEPLOY_OPERATION, routes
 from .state import VcenterSection, build_state, object_hooks
 
 __all__ = ["SPEC"]
@@ -27,6 +27,8 @@ SPEC = SurfaceSpec(
     session_store="rest",
     objects=object_hooks(),
     knows_fault=knows_fault,
+    task_operations=frozenset({REDEPLOY_OPERATION}),
+    task_error_schema="StdError",  # TaskInfo.error
 )
 
 register_surface(SPEC)

@@ -15,7 +15,10 @@ Which failure answers the call and which ends the task follows docs/design.md:
 Checks run in this order: fault injection, session, privilege, query parameters, body schema,
 cross-field rules and placement, management vCenter (reachable, thumbprint, credentials),
 cluster state. Privilege comes before the body so that an unprivileged caller learns nothing
-about the inventory from validation messages.
+about the inventory from validation messages. The operations without a request body (session
+create/delete, task read) ignore a blank or JSON body and answer 400 invalid_argument to one
+that is not JSON (``vapi.message.json.invalid``), as the cluster read does; the login checks
+it before logging in.
 """
 
 from __future__ import annotations
@@ -35,7 +38,14 @@ from ..auth import PRIV_GLOBAL_VCSERVER, Session, User, credentials_match
 from ..clock import iso8601
 from ..jsonbody import is_blank
 from ..registry import SurfaceContext
-from ..rest import basic_login, endpoint, json_response, path_param, session_of
+from ..rest import (
+    basic_login,
+    endpoint,
+    json_response,
+    path_param,
+    refuse_unreadable_body,
+    session_of,
+)
 from ..scenario import format_loc
 from ..tasks import SimTask, TaskFailed
 from ..tls import thumbprint_hex
@@ -86,6 +96,10 @@ def _unauthorized(privilege: str) -> VapiError:
 
 def _invalid(msg_id: str, text: str, *args: str) -> VapiError:
     return VapiError.simple("invalid_argument", msg_id, text, *args)
+
+
+def _unreadable(text: str) -> VapiError:
+    return _invalid("vapi.message.json.invalid", text)
 
 
 def _schema_messages(exc: ValidationError) -> list[dict[str, Any]]:
@@ -339,16 +353,23 @@ def routes(ctx: SurfaceContext) -> list[BaseRoute]:
         if not user.has(privilege):
             raise _unauthorized(privilege)
 
+    async def no_body(request: Request) -> None:
+        await refuse_unreadable_body(request, _unreadable)
+
     async def login(request: Request) -> Response:
+        await no_body(request)  # before the login: a refused call must not leave a session
         return json_response(200, {"value": basic_login(ctx, request, _unauthenticated).token})
 
     async def logout(request: Request) -> Response:
-        ctx.sessions.invalidate(session(request).token)
+        caller = session(request)
+        await no_body(request)
+        ctx.sessions.invalidate(caller.token)
         return json_response(200, None)
 
     async def get_task(request: Request) -> Response:
         caller = session(request)
         require(caller.user, PRIV_READ)
+        await no_body(request)
         task_id = request.path_params["task"]
         task = ctx.tasks.get(task_id)
         if task is None or task.surface != ctx.name:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..registry import ObjectHooks, SurfaceSpec, register_surface
 from .faults import fault_vocabulary, render_error, render_task_fault
-from .handlers import routes
+from .handlers import TASK_OPERATIONS, routes
 from .section import Vim25Section
 from .state import build_state, get_object, list_objects, patch_object
 
@@ -27,6 +27,8 @@ SPEC = SurfaceSpec(
     session_store="vim25",
     objects=ObjectHooks(list=list_objects, get=get_object, patch=patch_object),
     knows_fault=fault_vocabulary("vim25"),
+    task_operations=TASK_OPERATIONS,
+    task_error_schema="MethodFault",  # TaskInfo.error; the fault's own schema applies too
 )
 
 register_surface(SPEC)

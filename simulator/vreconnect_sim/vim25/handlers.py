@@ -64,7 +64,7 @@ from .vijson import (
     vim_user_name,
 )
 
-__all__ = ["KNOWN_LOCALES", "PRIV_SYSTEM_READ", "routes", "task_info_body"]
+__all__ = ["KNOWN_LOCALES", "PRIV_SYSTEM_READ", "TASK_OPERATIONS", "routes", "task_info_body"]
 
 PRIV_SYSTEM_READ = "System.Read"
 KNOWN_LOCALES = frozenset({"en", "de", "fr", "ja", "ko", "zh_CN", "zh_TW", "es", "it"})
@@ -78,6 +78,8 @@ _TASK_KINDS: dict[str, tuple[str, bool]] = {
     "ReconfigureHostForDAS_Task": ("HostSystem.reconfigureDAS", False),
     "DisconnectHost_Task": ("HostSystem.disconnect", False),
 }
+TASK_OPERATIONS = frozenset(_TASK_KINDS)
+"""The operationIds that start a task."""
 
 _DAS_REASON_TEXT: dict[str, str] = {
     "HostNetworkMisconfiguration": "the host's management network is misconfigured",

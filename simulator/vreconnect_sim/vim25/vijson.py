@@ -29,7 +29,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ..auth import Session, User
-from ..jsonbody import is_blank
+from ..jsonbody import NotJson, is_blank, may_have_body, parse_json
 from ..registry import SimError, SurfaceContext
 from ..scenario import format_loc
 from .faults import (
@@ -189,14 +189,14 @@ async def require_no_parameters(request: Request) -> None:
     Anything else (not JSON, not an object, an object with members) is an InvalidRequest --
     the fault every operation's fault union lists -- answered before the method does anything.
     """
-    if not _may_have_body(request.scope):
+    if not may_have_body(request.scope):
         return  # the common case (no Content-Length, no chunked body): nothing to read
     raw = await request.body()
     if is_blank(raw):
         return
     try:
-        parsed = json.loads(raw)
-    except (ValueError, RecursionError):  # not UTF-8, not JSON, a huge number, nested too deep
+        parsed = parse_json(raw)
+    except NotJson:  # not UTF-8, not JSON, a huge integer, nested too deep
         raise VimFault(invalid_request("The request body is not valid JSON.")) from None
     if not isinstance(parsed, dict):
         raise VimFault(
@@ -207,13 +207,6 @@ async def require_no_parameters(request: Request) -> None:
         raise VimFault(
             invalid_request(f"The method takes no parameters; the request names '{name[:80]}'.")
         )
-
-
-def _may_have_body(scope: Scope) -> bool:
-    for key, value in scope.get("headers", ()):
-        if key == b"transfer-encoding" or (key == b"content-length" and value.strip() != b"0"):
-            return True
-    return False
 
 
 def _validated(raw: bytes, model: type[_M]) -> _M:

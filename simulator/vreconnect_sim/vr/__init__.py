@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..registry import SurfaceSpec, register_surface
 from .errors import MOUNT, knows_fault, render_error, render_task_fault
-from .handlers import routes
+from .handlers import RECONNECT_OPERATION, routes
 from .state import VrSection, build_state, object_hooks
 
 __all__ = ["SPEC"]
@@ -25,6 +25,8 @@ SPEC = SurfaceSpec(
     session_store="vr",
     objects=object_hooks(),
     knows_fault=knows_fault,
+    task_operations=frozenset({RECONNECT_OPERATION}),
+    task_error_schema="TaskError",  # TaskDrResponseEntity.error
 )
 
 register_surface(SPEC)

@@ -117,7 +117,8 @@ def render_task_fault(action: FaultAction, task: SimTask, data: VrState | None) 
     """The task ``error`` (``TaskError {message, details}``) for an injected/internal fault.
 
     A rule without a ``message`` gets the one a failed reconnect of the task's pairing has,
-    naming the pairing's remote vCenter Server.
+    naming the pairing's remote vCenter Server. ``fault_fields.details`` is used as given (not
+    turned into a string): a rule whose ``details`` is not a string is refused when it is added.
     """
     details = action.fault_fields.get("details")
     pairing = data.pairings.get(task.target) if data is not None and task.target else None
@@ -127,7 +128,7 @@ def render_task_fault(action: FaultAction, task: SimTask, data: VrState | None) 
         default = f"Injected fault: {action.fault}"
     return {
         "message": action.message or default,
-        "details": str(details) if details is not None else f"fault {action.fault}",
+        "details": details if details is not None else f"fault {action.fault}",
     }
 
 
@@ -135,11 +136,11 @@ def render_error(request: Request | None, error: SimError) -> Response:
     """Render a :class:`SimError` the page's way; never raises."""
     if error.kind == "fault" and error.fault is not None:
         status = fault_status(error.fault.fault) or 500
-        code = error.fault.fault_fields.get("error_code")
+        # As given, like the task's `details`: a rule whose error_code is not a string is
+        # refused when it is added (the answer would not be a ResponseError).
+        code: Any = error.fault.fault_fields.get("error_code")
         return error_response(
-            status,
-            error.fault.message or f"Injected fault: {error.fault.fault}",
-            str(code) if code is not None else None,
+            status, error.fault.message or f"Injected fault: {error.fault.fault}", code
         )
     headers: dict[str, str] | None = None
     status = {

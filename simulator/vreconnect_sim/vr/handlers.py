@@ -15,6 +15,9 @@ Which failure answers the call and which ends the task follows docs/design.md:
   rejects the credentials; otherwise it sets every server status of the pairing to OK.
 
 Checks run in this order: fault injection, session, permission, pairing, body, ``pair_vc_id``.
+The operations without a request body (login, logout and the reads) ignore a blank or JSON body
+and answer 400 ``INVALID_ARGUMENT`` to one that is not JSON, as the reconnect does; the login
+checks it before logging in.
 """
 
 from __future__ import annotations
@@ -34,7 +37,14 @@ from ..auth import PRIV_VR_MANAGE, Session, credentials_match
 from ..clock import epoch_ms
 from ..jsonbody import is_blank
 from ..registry import SurfaceContext
-from ..rest import basic_login, endpoint, json_response, path_param, session_of
+from ..rest import (
+    basic_login,
+    endpoint,
+    json_response,
+    path_param,
+    refuse_unreadable_body,
+    session_of,
+)
 from ..scenario import format_loc
 from ..tasks import SimTask, TaskFailed
 from ..tls import thumbprint_hex, thumbprints
@@ -138,15 +148,22 @@ def routes(ctx: SurfaceContext) -> list[BaseRoute]:
             raise VrError(404, f"no pairing {pairing_id}")
         return pairing
 
+    async def no_body(request: Request) -> None:
+        await refuse_unreadable_body(request, lambda text: VrError(400, text))
+
     async def login(request: Request) -> Response:
+        await no_body(request)  # before the login: a refused call must not leave a session
         return json_response(200, {"session_id": basic_login(ctx, request, unauthenticated).token})
 
     async def logout(request: Request) -> Response:
-        ctx.sessions.invalidate(session(request).token)
+        caller = session(request)
+        await no_body(request)
+        ctx.sessions.invalidate(caller.token)
         return json_response(204)
 
     async def get_pairings(request: Request) -> Response:
         session(request)
+        await no_body(request)
         with ctx.lock:
             items = [pairing_wire(p) for p in data().pairings.values()]
         return json_response(
@@ -157,6 +174,7 @@ def routes(ctx: SurfaceContext) -> list[BaseRoute]:
         session(request)
         with ctx.lock:
             body = pairing_wire(pairing_of(request.path_params["pairing_id"]))
+        await no_body(request)
         return json_response(200, body)
 
     async def reconnect(request: Request) -> Response:
@@ -209,6 +227,7 @@ def routes(ctx: SurfaceContext) -> list[BaseRoute]:
         task = ctx.tasks.get(task_id)
         if task is None or task.surface != ctx.name:
             raise VrError(404, f"no task {task_id}")
+        await no_body(request)
         return json_response(200, task_entity(task))
 
     return [

@@ -22,9 +22,10 @@ class FaultRule:
     id: str | Unset = UNSET
     """ Assigned by the simulator (rule-N) when omitted. """
     surface: str | Unset = "*"
-    """ vim25, sms, vcenter, vr or a pattern. """
+    """ vim25, sms, vcenter, vr or a pattern; it must match a surface. """
     operation: str | Unset = "*"
-    """ operationId from the surface's document, or a pattern. """
+    """ operationId from the surface's document, or a pattern; it must match one (with where task, one that starts a
+    task). """
     object_: str | Unset = "*"
     """ Target object id (moId, pairing id, ...) or a pattern. """
     where: FaultRuleWhere | Unset = "call"
@@ -37,7 +38,7 @@ class FaultRule:
     fault: None | str | Unset = UNSET
     """ A fault name of the surface (e.g. NoHost, InvalidCertificate). """
     fault_fields: FaultRuleFaultFields | Unset = UNSET
-    """ Extra fields of the fault (e.g. {"name": "esx-1"} for NoHost). """
+    """ Extra fields of the fault (e.g. {"name": "esx-1"} for NoHost), typed as the fault's schema types them. """
     message: None | str | Unset = UNSET
     status: int | None | Unset = UNSET
     """ Answer this HTTP status verbatim. """

@@ -13,7 +13,7 @@ T = TypeVar("T", bound="FaultRuleFaultFields")
 
 @_attrs_define
 class FaultRuleFaultFields:
-    """Extra fields of the fault (e.g. {"name": "esx-1"} for NoHost)."""
+    """Extra fields of the fault (e.g. {"name": "esx-1"} for NoHost), typed as the fault's schema types them."""
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -95,7 +95,12 @@ def sync_detailed(
     `probability` (seeded RNG) at most `count` times. Exactly one of `fault`, `status`, `drop` may be
     set; `latency_ms` may be added to any of them or used alone; `body` and `retry_after` (a `Retry-
     After` header) go with `status` only. `where: task` rules take `fault` and/or `latency_ms` only. A
-    rule that breaks these rules (including one with no action at all) answers 422.
+    rule that breaks these rules (including one with no action at all) answers 422. So does a rule that
+    could never fire or would answer out of contract, with a message saying why: a `surface` pattern
+    that matches no surface, an `operation` pattern that matches no operationId of the surfaces it
+    matches (with `where: task`, no operation that starts a task), a `fault` a targeted surface does not
+    know, or a `fault` whose answer (with `where: task`, the task's error), `fault_fields` included, the
+    surface's document does not allow (e.g. an SSLVerifyFault whose `thumbprint` is not a string).
 
     Args:
         body (FaultRule):
@@ -132,7 +137,12 @@ def sync(
     `probability` (seeded RNG) at most `count` times. Exactly one of `fault`, `status`, `drop` may be
     set; `latency_ms` may be added to any of them or used alone; `body` and `retry_after` (a `Retry-
     After` header) go with `status` only. `where: task` rules take `fault` and/or `latency_ms` only. A
-    rule that breaks these rules (including one with no action at all) answers 422.
+    rule that breaks these rules (including one with no action at all) answers 422. So does a rule that
+    could never fire or would answer out of contract, with a message saying why: a `surface` pattern
+    that matches no surface, an `operation` pattern that matches no operationId of the surfaces it
+    matches (with `where: task`, no operation that starts a task), a `fault` a targeted surface does not
+    know, or a `fault` whose answer (with `where: task`, the task's error), `fault_fields` included, the
+    surface's document does not allow (e.g. an SSLVerifyFault whose `thumbprint` is not a string).
 
     Args:
         body (FaultRule):
@@ -164,7 +174,12 @@ async def asyncio_detailed(
     `probability` (seeded RNG) at most `count` times. Exactly one of `fault`, `status`, `drop` may be
     set; `latency_ms` may be added to any of them or used alone; `body` and `retry_after` (a `Retry-
     After` header) go with `status` only. `where: task` rules take `fault` and/or `latency_ms` only. A
-    rule that breaks these rules (including one with no action at all) answers 422.
+    rule that breaks these rules (including one with no action at all) answers 422. So does a rule that
+    could never fire or would answer out of contract, with a message saying why: a `surface` pattern
+    that matches no surface, an `operation` pattern that matches no operationId of the surfaces it
+    matches (with `where: task`, no operation that starts a task), a `fault` a targeted surface does not
+    know, or a `fault` whose answer (with `where: task`, the task's error), `fault_fields` included, the
+    surface's document does not allow (e.g. an SSLVerifyFault whose `thumbprint` is not a string).
 
     Args:
         body (FaultRule):
@@ -199,7 +214,12 @@ async def asyncio(
     `probability` (seeded RNG) at most `count` times. Exactly one of `fault`, `status`, `drop` may be
     set; `latency_ms` may be added to any of them or used alone; `body` and `retry_after` (a `Retry-
     After` header) go with `status` only. `where: task` rules take `fault` and/or `latency_ms` only. A
-    rule that breaks these rules (including one with no action at all) answers 422.
+    rule that breaks these rules (including one with no action at all) answers 422. So does a rule that
+    could never fire or would answer out of contract, with a message saying why: a `surface` pattern
+    that matches no surface, an `operation` pattern that matches no operationId of the surfaces it
+    matches (with `where: task`, no operation that starts a task), a `fault` a targeted surface does not
+    know, or a `fault` whose answer (with `where: task`, the task's error), `fault_fields` included, the
+    surface's document does not allow (e.g. an SSLVerifyFault whose `thumbprint` is not a string).
 
     Args:
         body (FaultRule):
