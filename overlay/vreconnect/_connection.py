@@ -9,11 +9,15 @@ administrator). A call the server refuses *for want of a session* -- vSphere
 ``NotAuthenticated``, vAPI ``unauthenticated``, VR 401, i.e.
 :func:`~vreconnect.faults.is_session_expired` -- did nothing on the server, so the
 connection logs in again once and sends that same call once more; a second refusal is
-raised. This holds for reads and for the calls that *start work* alike: "calls that start
+raised. Once the new session is open, the refused one is logged out, best effort (the server
+may have refused a session that was in fact alive: a load balancer, a replica that lost it),
+so that a refusal never leaves a session behind. This holds for reads and for the calls that *start work* alike: "calls that start
 work are never retried" is about calls whose outcome is unknown (a transport error, a
 timeout, a 5xx) -- those are never resent, since the server may have started the work.
 A task wait does its own re-login, once per wait (see :mod:`vreconnect.tasks`); many waits
-that notice the same expiry share one re-login.
+that notice the same expiry share one re-login. A wait's reads and re-login are each given
+one overall time budget (``timeout``, in seconds, turned into a deadline here); see
+:class:`~._http.Call` for how it is enforced.
 
 :class:`_ConnectionCore` holds everything that does no I/O: the constructor's arguments, the
 channels and generated clients, and the :class:`~._http.Call` of each request (a surface
@@ -49,6 +53,7 @@ from vreconnect._http import (
     normalize_base_url,
     parse_retry_after,
     secrets_of,
+    within,
 )
 from vreconnect.errors import VReconnectError
 from vreconnect.tasks import TaskKind
@@ -353,9 +358,9 @@ class SyncConnection(_ConnectionCore[httpx.BaseTransport, SyncChannel]):
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def _login(self, timeout: float | None = None) -> str:
-        """Log in and return the session token (each request bounded by ``timeout``)."""
-        return self._send(self._login_call().capped(timeout))
+    def _login(self, deadline: float | None = None) -> str:
+        """Log in and return the session token (over by ``deadline``, if there is one)."""
+        return self._send(self._login_call().by(deadline))
 
     def _logout(self) -> None:
         """End the current session (errors are the caller's to log)."""
@@ -384,29 +389,46 @@ class SyncConnection(_ConnectionCore[httpx.BaseTransport, SyncChannel]):
             self._apply_token(self._login())
         return self
 
-    def _ensure_session(self, timeout: float | None = None) -> None:
+    def _ensure_session(self, deadline: float | None = None) -> None:
         """Log in unless the connection holds a session (ConnectionClosed once closed)."""
         if self._token is None:
             with self._lock:
                 self._check_open()
                 if self._token is None:
-                    self._apply_token(self._login(timeout))
+                    self._apply_token(self._login(deadline))
         elif self._closed:
             raise ConnectionClosed(f"{self!r} is closed")
 
     def _reauthenticate(self, stale: str | None, timeout: float | None = None) -> None:
-        """Log in again unless another caller already replaced the ``stale`` token.
+        """Log in again unless another caller already replaced the ``stale`` token; the
+        re-login takes at most ``timeout`` seconds, if given.
 
         The dead token is dropped first: if the new login fails, ``logged_in`` is False and
-        the next call tries to log in again.
+        the next call tries to log in again. Once the new login succeeds, the ``stale``
+        session is logged out (best effort, outside the lock).
         """
+        deadline = within(timeout)
         with self._lock:
             self._check_open()
             if self._token is not None and self._token != stale:
                 return
             logger.info("session of %r expired; logging in again", self)
             self._apply_token(None)
-            self._apply_token(self._login(timeout))
+            self._apply_token(self._login(deadline))
+        if stale is not None:
+            self._logout_stale(stale, deadline)
+
+    def _logout_stale(self, stale: str, deadline: float | None) -> None:
+        """Log out session ``stale``, which the server refused; never raises.
+
+        Mostly the server already forgot it and answers so; but a refused session may be
+        alive, and would otherwise stay open until the server's idle timeout. Sent with its
+        own session header, so the connection's current session is never touched.
+        """
+        try:
+            self._send(self._logout_call().on_session(stale).by(deadline))
+        except Exception as exc:  # best effort: the caller's call already succeeded
+            logger.debug("logout of the refused session of %r failed: %s", self, exc)
 
     def close(self) -> None:
         """Log out (best effort) and close the HTTP clients. Idempotent."""
@@ -446,10 +468,17 @@ class SyncConnection(_ConnectionCore[httpx.BaseTransport, SyncChannel]):
         secrets: Sequence[str],
         timeout: float | None = None,
     ) -> TaskStatus:
-        # Sent once: re-login after an expiry is the wait's business (once per wait).
-        self._ensure_session(timeout)
+        # Sent once: re-login after an expiry is the wait's business (once per wait). The
+        # lazy login, if any, and the read share the ``timeout`` budget.
+        deadline = within(timeout)
+        self._ensure_session(deadline)
         call = self._task_status_call(kind, task_id, operation, secrets)
-        return self._send(call.capped(timeout))
+        return self._send(call.by(deadline))
+
+    def _fetch_task_status(
+        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
+    ) -> TaskStatus:
+        return self._fetch(self._task_status_call(kind, task_id, operation, secrets))
 
     def _cancel_task(self, kind: TaskKind, task_id: str) -> None:
         self._start(self._cancel_call(kind, task_id))
@@ -513,9 +542,9 @@ class AsyncConnection(_ConnectionCore[httpx.AsyncBaseTransport, AsyncChannel]):
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    async def _login(self, timeout: float | None = None) -> str:
-        """Log in and return the session token (each request bounded by ``timeout``)."""
-        return await self._send(self._login_call().capped(timeout))
+    async def _login(self, deadline: float | None = None) -> str:
+        """Log in and return the session token (over by ``deadline``, if there is one)."""
+        return await self._send(self._login_call().by(deadline))
 
     async def _logout(self) -> None:
         """End the current session (errors are the caller's to log)."""
@@ -539,26 +568,37 @@ class AsyncConnection(_ConnectionCore[httpx.AsyncBaseTransport, AsyncChannel]):
             self._apply_token(await self._login())
         return self
 
-    async def _ensure_session(self, timeout: float | None = None) -> None:
+    async def _ensure_session(self, deadline: float | None = None) -> None:
         """Log in unless the connection holds a session (ConnectionClosed once closed)."""
         if self._token is None:
             async with self._lock:
                 self._check_open()
                 if self._token is None:
-                    self._apply_token(await self._login(timeout))
+                    self._apply_token(await self._login(deadline))
         elif self._closed:
             raise ConnectionClosed(f"{self!r} is closed")
 
     async def _reauthenticate(self, stale: str | None, timeout: float | None = None) -> None:
-        """Log in again unless another caller already replaced the ``stale`` token; see
-        :meth:`SyncConnection._reauthenticate`."""
+        """Log in again unless another caller already replaced the ``stale`` token, then log
+        the ``stale`` session out; see :meth:`SyncConnection._reauthenticate`."""
+        deadline = within(timeout)
         async with self._lock:
             self._check_open()
             if self._token is not None and self._token != stale:
                 return
             logger.info("session of %r expired; logging in again", self)
             self._apply_token(None)
-            self._apply_token(await self._login(timeout))
+            self._apply_token(await self._login(deadline))
+        if stale is not None:
+            await self._logout_stale(stale, deadline)
+
+    async def _logout_stale(self, stale: str, deadline: float | None) -> None:
+        """Log out session ``stale``, which the server refused; never raises (see
+        :meth:`SyncConnection._logout_stale`)."""
+        try:
+            await self._send(self._logout_call().on_session(stale).by(deadline))
+        except Exception as exc:  # best effort: the caller's call already succeeded
+            logger.debug("logout of the refused session of %r failed: %s", self, exc)
 
     async def close(self) -> None:
         """Log out (best effort) and close the HTTP clients. Idempotent."""
@@ -599,9 +639,15 @@ class AsyncConnection(_ConnectionCore[httpx.AsyncBaseTransport, AsyncChannel]):
         secrets: Sequence[str],
         timeout: float | None = None,
     ) -> TaskStatus:
-        await self._ensure_session(timeout)
+        deadline = within(timeout)
+        await self._ensure_session(deadline)
         call = self._task_status_call(kind, task_id, operation, secrets)
-        return await self._send(call.capped(timeout))
+        return await self._send(call.by(deadline))
+
+    async def _fetch_task_status(
+        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
+    ) -> TaskStatus:
+        return await self._fetch(self._task_status_call(kind, task_id, operation, secrets))
 
     async def _cancel_task(self, kind: TaskKind, task_id: str) -> None:
         await self._start(self._cancel_call(kind, task_id))

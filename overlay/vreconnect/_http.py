@@ -10,10 +10,17 @@ raw body would be lost; faults are decoded from the raw ``response.content`` ins
 A request is a :class:`Call`, built without I/O: the channel it goes on, the generated
 request, the operation name and the :class:`Parser` for a 2xx answer. The sync and async
 channels and connections only send calls; everything else is shared.
+
+A call with a ``deadline`` (a task wait's reads and re-login) must be over, answer body
+included, by then. httpx's timeouts cannot say that: each bounds one phase or one chunk and
+starts again with the next, so a server (or proxy) that drips its answer a byte at a time
+would hold the call indefinitely. The async channel runs the request under
+``asyncio.timeout``; the sync one streams the answer and checks the clock between chunks.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import email.utils
 import json
@@ -21,7 +28,7 @@ import logging
 import math
 import ssl
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass
 from typing import Any, Generic, Literal, Protocol, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -55,6 +62,7 @@ __all__ = [
     "parse_retry_after",
     "string_field",
     "transport_failure",
+    "within",
 ]
 
 logger = logging.getLogger("vreconnect.http")
@@ -347,6 +355,11 @@ def is_transient_read_error(exc: BaseException) -> bool:
     return is_transient(exc)
 
 
+def within(seconds: float | None) -> float | None:
+    """The ``time.monotonic()`` deadline ``seconds`` from now (None: no deadline)."""
+    return None if seconds is None else time.monotonic() + seconds
+
+
 def capped_timeout(timeout: httpx.Timeout, cap: float) -> httpx.Timeout:
     """``timeout`` with each phase (connect, read, write, pool) at most ``cap`` seconds; a
     phase without a limit gets ``cap``."""
@@ -391,13 +404,19 @@ class Call(Generic[ChannelT, T]):
     auth: httpx.Auth | None = None
     #: An idempotent status read: 502/503/504 always become a (retryable) GatewayError.
     read: bool = False
-    #: A cap, in seconds, on the connection's per-request timeout (each of connect, write,
-    #: read and pool wait), for a call that must end by a deadline (a task wait's reads).
-    timeout_cap: float | None = None
+    #: The ``time.monotonic()`` by which the whole exchange, answer body included, must be
+    #: over (a task wait's reads and re-login); past it the call fails with a TransportError.
+    deadline: float | None = None
+    #: The session token to send instead of the connection's (logging out a refused one).
+    session: str | None = None
 
-    def capped(self, seconds: float | None) -> Self:
-        """This call with its timeout capped at ``seconds`` (None: as it is)."""
-        return self if seconds is None else dataclasses.replace(self, timeout_cap=seconds)
+    def by(self, deadline: float | None) -> Self:
+        """This call, to be over by ``deadline`` (None: as it is)."""
+        return self if deadline is None else dataclasses.replace(self, deadline=deadline)
+
+    def on_session(self, token: str) -> Self:
+        """This call, sent with session ``token`` rather than the connection's current one."""
+        return dataclasses.replace(self, session=token)
 
     def result(self, response: httpx.Response) -> T:
         """The parsed 2xx ``response`` to this call."""
@@ -449,17 +468,36 @@ class Channel(Generic[ClientT]):
         raise NotImplementedError
 
     def _prepare(self, call: Call[Any, Any]) -> tuple[ClientT, dict[str, Any]]:
-        """The httpx client for ``call`` and the arguments of its ``request``."""
+        """The httpx client for ``call`` and the arguments of its ``request``.
+
+        A call on a session of its own goes on the anonymous client with that session's
+        header, so that the shared authenticated client is never switched to it (other
+        threads or tasks may be sending on it). A call with a deadline gets each httpx phase
+        capped at what is left of it, and fails at once if nothing is.
+        """
         kwargs = dict(call.request)
         if call.auth is not None:
             kwargs["auth"] = call.auth
         http = self.authenticated if call.authenticated else self.anonymous
-        if call.timeout_cap is not None:
-            kwargs["timeout"] = capped_timeout(http.timeout, call.timeout_cap)
+        if call.session is not None:
+            http = self.anonymous
+            kwargs["headers"] = {**kwargs.get("headers", {}), self.header: call.session}
+        if call.deadline is not None:
+            left = call.deadline - time.monotonic()
+            if left <= 0:
+                raise self._overran(call)
+            kwargs["timeout"] = capped_timeout(http.timeout, left)
         return http, kwargs
 
     def _unreachable(self, exc: Exception, call: Call[Any, Any]) -> TransportError:
         return transport_failure(exc, operation=call.operation, server=self.base_url)
+
+    def _overran(self, call: Call[Any, Any]) -> TransportError:
+        """The error of a call whose answer was not complete by its deadline."""
+        return TransportError(
+            f"{call.operation}: no complete answer from {self.base_url} within the time left "
+            "to wait"
+        )
 
     def _checked(
         self, response: httpx.Response, call: Call[Any, Any], secrets: Sequence[str]
@@ -497,15 +535,58 @@ class SyncChannel(Channel[httpx.Client]):
         error, with ``secrets`` redacted."""
         http, kwargs = self._prepare(call)
         try:
-            response = http.request(**kwargs)
+            if call.deadline is None:
+                response = http.request(**kwargs)
+            else:
+                response = _request_by(http, kwargs, call.deadline)
         except httpx.HTTPError as exc:
             raise self._unreachable(exc, call) from exc
+        except _Overran as exc:
+            raise self._overran(call) from exc
         return self._checked(response, call, secrets)
 
     def close(self) -> None:
         """Close both clients (and so the shared transport)."""
         self.authenticated.close()
         self.anonymous.close()
+
+
+class _Overran(Exception):
+    """A sync call's answer was not complete by its deadline."""
+
+
+class _ReadBy(httpx.SyncByteStream):
+    """An answer's byte stream that raises _Overran once a chunk arrives past ``deadline``."""
+
+    def __init__(self, stream: httpx.SyncByteStream, deadline: float) -> None:
+        self._stream = stream
+        self._deadline = deadline
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            if time.monotonic() >= self._deadline:
+                raise _Overran
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def _request_by(http: httpx.Client, kwargs: Mapping[str, Any], deadline: float) -> httpx.Response:
+    """Send a request and read its whole answer by ``deadline`` (``time.monotonic()``).
+
+    The answer is streamed and the clock checked after the headers and after each chunk;
+    each wait for the next chunk is bounded by the read timeout, which :meth:`Channel._prepare`
+    capped at what was left of the deadline. Past it, the response is closed (its connection
+    dropped, not returned to the pool half read) and _Overran raised.
+    """
+    with http.stream(**kwargs) as response:
+        if time.monotonic() >= deadline:
+            raise _Overran
+        if isinstance(response.stream, httpx.SyncByteStream):
+            response.stream = _ReadBy(response.stream, deadline)
+        response.read()
+    return response
 
 
 class AsyncChannel(Channel[httpx.AsyncClient]):
@@ -533,11 +614,18 @@ class AsyncChannel(Channel[httpx.AsyncClient]):
         """Send ``call`` once (never retried); see :meth:`SyncChannel.send`."""
         http, kwargs = self._prepare(call)
         try:
-            response = await http.request(**kwargs)
+            if call.deadline is None:
+                response = await http.request(**kwargs)
+            else:
+                # httpx maps its own timeouts to httpx errors: a TimeoutError is this one.
+                async with asyncio.timeout(call.deadline - time.monotonic()):
+                    response = await http.request(**kwargs)
         except httpx.HTTPError as exc:
             raise self._unreachable(exc, call) from exc
         except ssl.SSLError as exc:  # a handshake error anyio did not wrap
             raise self._unreachable(exc, call) from exc
+        except TimeoutError as exc:
+            raise self._overran(call) from exc
         return self._checked(response, call, secrets)
 
     async def aclose(self) -> None:

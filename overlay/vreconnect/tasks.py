@@ -10,7 +10,8 @@ handle                  started by                  read with               canc
 ======================  ==========================  ======================  ==========
 
 Every handle has ``id``, ``kind``, :meth:`~SyncTask.status` (one read, mapped to a
-:class:`~vreconnect.waiting.TaskState`), :meth:`~SyncTask.wait` (poll until the task ends:
+:class:`~vreconnect.waiting.TaskState`; like every read, it logs in again once if the session
+expired), :meth:`~SyncTask.wait` (poll until the task ends:
 return its result or raise the decoded fault -- the same class the call would have raised,
 with ``task_id`` set) and :meth:`~SyncTask.cancel` (:class:`TaskCancelUnsupported` where the
 API has no cancel). The ``Async*`` twins have the same methods as coroutines.
@@ -22,8 +23,10 @@ expired, and raises :class:`~vreconnect.errors.TaskTimeout` with the task id and
 when the timeout passes -- the task keeps running server-side, and
 ``connection.task(exc.task_id)`` resumes. The timeout covers the HTTP reads too: each status
 read (and re-login) may take at most what is left of it (but at least
-:data:`MIN_READ_TIMEOUT`, so that the read due at the deadline still gets an answer), and
-never more than the connection's own ``timeout``. Whatever error escapes a wait carries the
+:data:`MIN_READ_TIMEOUT`, so that the read due at the deadline still gets an answer), from the
+request to the last byte of the answer -- a server that drips its answer cannot stretch it --
+and no phase of it (connect, send, each wait for data) longer than the connection's own
+``timeout``. A read cut off by the deadline ends the wait with TaskTimeout. Whatever error escapes a wait carries the
 task's id in ``task_id``. Calls that *start* tasks are never resent when their outcome is
 unknown; see :mod:`vreconnect._connection` for the one resend after a refused session.
 
@@ -355,8 +358,8 @@ def vr_task_status(
 class SyncTaskBackend(Protocol):
     """What a blocking handle needs from its connection (the entry points implement it).
 
-    ``timeout`` caps the HTTP timeout of the request(s) (a task wait's deadline); None
-    keeps the connection's own.
+    ``timeout`` is the time, in seconds, the request(s) may take in all, answer included (a
+    task wait's deadline); None keeps the connection's own per-phase timeouts only.
     """
 
     @property
@@ -369,11 +372,21 @@ class SyncTaskBackend(Protocol):
         operation: str | None,
         secrets: Sequence[str],
         timeout: float | None = None,
-    ) -> TaskStatus: ...
+    ) -> TaskStatus:
+        """Read the status once (no re-login: a wait does its own, once per wait)."""
+        ...
+
+    def _fetch_task_status(
+        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
+    ) -> TaskStatus:
+        """Read the status, logging in again once if the session expired."""
+        ...
 
     def _cancel_task(self, kind: TaskKind, task_id: str) -> None: ...
 
-    def _reauthenticate(self, stale: str | None, timeout: float | None = None) -> None: ...
+    def _reauthenticate(self, stale: str | None, timeout: float | None = None) -> None:
+        """Log in again (unless ``stale`` was already replaced), within ``timeout`` seconds."""
+        ...
 
 
 class AsyncTaskBackend(Protocol):
@@ -391,6 +404,10 @@ class AsyncTaskBackend(Protocol):
         timeout: float | None = None,
     ) -> TaskStatus: ...
 
+    async def _fetch_task_status(
+        self, kind: TaskKind, task_id: str, operation: str | None, secrets: Sequence[str]
+    ) -> TaskStatus: ...
+
     async def _cancel_task(self, kind: TaskKind, task_id: str) -> None: ...
 
     async def _reauthenticate(self, stale: str | None, timeout: float | None = None) -> None: ...
@@ -403,8 +420,9 @@ AsyncRetryHook = Callable[[faults.Fault], Awaitable[str | None]]
 
 
 def _read_budget(deadline: Deadline) -> float | None:
-    """How long one HTTP request of a wait may take: what is left of the deadline, but at
-    least MIN_READ_TIMEOUT; None (the connection's own timeout) without a deadline."""
+    """How long one status read (or re-login) of a wait may take in all: what is left of the
+    deadline, but at least MIN_READ_TIMEOUT; None (the connection's own per-phase timeouts)
+    without a deadline."""
     if not deadline.bounded:
         return None
     return max(deadline.remaining(), MIN_READ_TIMEOUT)
@@ -557,12 +575,17 @@ class SyncTask(_TaskBase):
         self._retry_hook: SyncRetryHook | None = None
 
     def status(self) -> TaskStatus:
-        """Read the task's current status once (no retries).
+        """Read the task's current status once (no retries of failed reads).
 
-        A FAILED status carries the decoded fault in ``error`` (``task_id`` set). Raises the
-        read's own error (TransportError, GatewayError, a fault such as NotAuthenticated).
+        A FAILED status carries the decoded fault in ``error`` (``task_id`` set). Like every
+        read, a refusal for want of a session logs in again once and reads once more. Raises
+        the read's own error (TransportError, GatewayError, a second NotAuthenticated...).
         """
-        return self._read(None)
+        status = self._connection._fetch_task_status(
+            self.kind, self._id, self._operation, self._secret_strings()
+        )
+        self._last = status
+        return status
 
     def _read(self, timeout: float | None) -> TaskStatus:
         status = self._connection._read_task_status(
@@ -675,8 +698,13 @@ class AsyncTask(_TaskBase):
         self._retry_hook: AsyncRetryHook | None = None
 
     async def status(self) -> TaskStatus:
-        """Read the task's current status once (no retries); see :meth:`SyncTask.status`."""
-        return await self._read(None)
+        """Read the task's current status once (no retries of failed reads); see
+        :meth:`SyncTask.status`."""
+        status = await self._connection._fetch_task_status(
+            self.kind, self._id, self._operation, self._secret_strings()
+        )
+        self._last = status
+        return status
 
     async def _read(self, timeout: float | None) -> TaskStatus:
         status = await self._connection._read_task_status(
@@ -872,7 +900,8 @@ def wait_all(
     :class:`TaskOutcome`; ``raise_for_failures(outcomes)`` raises them together as a
     :class:`~vreconnect.waiting.WaitManyError`. ``on_progress`` is called from worker
     threads. An interruption (Ctrl-C, or a BaseException from ``on_progress``) returns at
-    once: running waits stop before their next read or sleep, queued ones never start; the
+    once: running waits stop before their next read or sleep, queued ones never start, and a
+    read in flight never holds up the program's exit (the workers are daemon threads); the
     tasks themselves go on on the server.
     """
     _check_concurrency(concurrency)

@@ -379,9 +379,9 @@ class VCenter(SyncConnection, _VCenterBase[httpx.BaseTransport, SyncChannel]):
     the first call logs in if needed.
     """
 
-    def _login(self, timeout: float | None = None) -> str:
-        self._send(self._content_call().capped(timeout))
-        return super()._login(timeout)
+    def _login(self, deadline: float | None = None) -> str:
+        self._send(self._content_call().by(deadline))
+        return super()._login(deadline)
 
     def task(self, task_id: str, *, operation: str | None = None) -> VimTask:
         """A handle on an existing vSphere Task (e.g. to resume after a TaskTimeout)."""
@@ -537,9 +537,9 @@ class AsyncVCenter(AsyncConnection, _VCenterBase[httpx.AsyncBaseTransport, Async
     ``accept_thumbprint`` may be a plain function or a coroutine function.
     """
 
-    async def _login(self, timeout: float | None = None) -> str:
-        await self._send(self._content_call().capped(timeout))
-        return await super()._login(timeout)
+    async def _login(self, deadline: float | None = None) -> str:
+        await self._send(self._content_call().by(deadline))
+        return await super()._login(deadline)
 
     def task(self, task_id: str, *, operation: str | None = None) -> AsyncVimTask:
         """A handle on an existing vSphere Task (e.g. to resume after a TaskTimeout)."""

@@ -216,6 +216,41 @@ def test_a_failed_re_login_leaves_the_connection_logged_out() -> None:
         assert vc.logged_in and len(logins) == 3
 
 
+def test_a_refused_session_is_logged_out_on_its_own_header() -> None:
+    """Refused for want of a session, the call is resent on a new session; the refused one
+    is then logged out with its own token (the shared client keeps the new one, so calls of
+    other threads never go out on the refused session), and a failing logout is not raised."""
+    tokens = iter(["tok-1", "tok-2"])
+    sent: list[tuple[str, str | None]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix(BASE)
+        session = request.headers.get("vmware-api-session-id")
+        sent.append((path, session))
+        if path == "/SessionManager/SM/Login":
+            return _json(200, {"_typeName": "UserSession"}, {"vmware-api-session-id": next(tokens)})
+        if path == "/HostSystem/host-1/ReconnectHost_Task" and session == "tok-1":
+            return _json(500, {"_typeName": "NotAuthenticated", "faultMessage": []})
+        if path == "/Task/t-1/info":
+            return _success()
+        return FakeVim(lambda n: _success())(request)  # Logout answers 500 HTML
+
+    with _vc(handler) as vc:
+        assert vc.reconnect_host("host-1").id == "t-1"
+        assert vc._session_token == "tok-2"
+        vc.task("t-1").status()
+    calls = [(path, session) for path, session in sent if not path.endswith("/content")]
+    assert calls == [
+        ("/SessionManager/SM/Login", None),
+        ("/HostSystem/host-1/ReconnectHost_Task", "tok-1"),
+        ("/SessionManager/SM/Login", None),
+        ("/SessionManager/SM/Logout", "tok-1"),  # the refused session, on its own header
+        ("/HostSystem/host-1/ReconnectHost_Task", "tok-2"),
+        ("/Task/t-1/info", "tok-2"),
+        ("/SessionManager/SM/Logout", "tok-2"),  # close()
+    ]
+
+
 def test_a_timeout_never_shows_a_password_echoed_in_the_task_info() -> None:
     secret = "Echoed-Pa55!"
 

@@ -148,3 +148,39 @@ def test_generated_clients_of_a_closed_connection_are_refused(env: Env, surface:
     if surface.name == "vim25":
         with pytest.raises(ConnectionClosed):
             _ = conn.sms_client
+
+
+def test_a_task_status_read_survives_a_session_the_server_dropped(
+    env: Env, control: Control, surface: Surface
+) -> None:
+    """``task.status()`` is a read like any other: refused for want of a session, it logs in
+    again once and reads once more."""
+    conn = surface.open(env)
+    task = env.run(surface.start(conn))
+    dropped = conn._session_token
+    assert control.invalidate_sessions(surface.name)["invalidated"] == 1
+    status = env.run(task.status())
+    assert status.task_id == task.id
+    assert conn._session_token not in (None, dropped)
+    assert control.live_sessions(surface.store) == 1
+
+
+def test_a_refused_session_is_logged_out_once_a_new_one_is_open(
+    env: Env, control: Control, surface: Surface
+) -> None:
+    """The server refuses a call for want of a session while that session is in fact alive
+    (a fault rule here; a load balancer or a clock skew in the field): the connection logs
+    in again, and logs the refused session out rather than leaving it behind."""
+    name = {"vim25": "NotAuthenticated", "vcenter": "unauthenticated", "vr": "401"}[surface.name]
+    conn = surface.open(env)
+    env.run(conn.login())
+    refused = conn._session_token
+    control.fault(surface=surface.name, operation=surface.start_operation, fault=name, count=1)
+    env.run(surface.start(conn))
+    fresh = conn._session_token
+    assert fresh not in (None, refused)
+    assert control.live_sessions(surface.store) == 1
+    env.run(surface.read(conn))  # the session kept is the fresh one: no further login
+    assert conn._session_token == fresh
+    env.run(conn.close())
+    assert control.live_sessions(surface.store) == 0

@@ -6,6 +6,10 @@ async progress callbacks are awaited."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -266,6 +270,62 @@ def test_ctrl_c_in_wait_all_returns_at_once() -> None:
     settled = dict(backend.reads)
     time.sleep(0.2)
     assert backend.reads == settled  # no wait goes on reading
+
+
+_SLOW_READ_CHILD = """
+import time
+
+import httpx
+
+from vreconnect import VCenter, wait_all
+
+BASE = "/sdk/vim25/8.0.3.0"
+
+
+class SlowReads(httpx.BaseTransport):
+    def handle_request(self, request):
+        path = request.url.path.removeprefix(BASE)
+        if path == "/ServiceInstance/ServiceInstance/content":
+            return httpx.Response(200, json={"sessionManager": {"value": "SM"}})
+        if path == "/SessionManager/SM/Login":
+            return httpx.Response(200, json={}, headers={"vmware-api-session-id": "tok"})
+        if path == "/Task/t-1/info":
+            print("reading", flush=True)
+            time.sleep(30)  # a read in flight, as a server that stopped answering holds it
+        return httpx.Response(200, json={"state": "running"})
+
+
+vc = VCenter("https://vc", "u", "p", transport=SlowReads())
+try:
+    wait_all([vc.task("t-1")], timeout=60)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+def test_ctrl_c_in_wait_all_exits_the_process_promptly_with_a_read_in_flight() -> None:
+    """Ctrl-C while a worker thread is inside a slow status read: the program ends at once,
+    not when that read times out (worker threads must not hold up the interpreter's exit)."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_READ_CHILD],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline() == "reading\n"
+        interrupted = time.monotonic()
+        child.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=5)
+        took = time.monotonic() - interrupted
+    finally:
+        child.kill()
+        output, errors = child.communicate()
+    assert output == "interrupted\n", errors
+    assert took < 2, f"the process took {took:.1f}s to exit after Ctrl-C"
+    assert child.returncode == 0, errors
 
 
 def test_async_progress_callbacks_are_awaited() -> None:

@@ -791,6 +791,33 @@ def test_an_interrupted_wait_all_returns_at_once_and_stops_its_waits() -> None:
         assert sum(reads) == settled  # every wait stopped
 
 
+def test_an_interrupt_from_any_wait_ends_wait_all_while_another_read_is_in_flight() -> None:
+    """The second wait's callback raises KeyboardInterrupt while the first wait's read hangs:
+    wait_all re-raises at once, not once the first read returns."""
+    release = threading.Event()
+
+    def hanging() -> TaskStatus:
+        release.wait(5)
+        return st(OK, task_id="t0")
+
+    def interrupting(report: ProgressReport) -> None:
+        if report.task_id == "t1":
+            raise KeyboardInterrupt
+
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            wait_all(
+                [hanging, lambda: st(R, task_id="t1", progress=1)],
+                concurrency=2,
+                timeout=10,
+                on_progress=interrupting,
+            )
+        assert time.monotonic() - started < 1
+    finally:
+        release.set()
+
+
 def test_wait_all_validates_arguments() -> None:
     with pytest.raises(ValueError, match="concurrency"):
         wait_all([], concurrency=0, timeout=None)

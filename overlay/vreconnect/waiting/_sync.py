@@ -6,8 +6,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from ._core import (
     UNKNOWN_TASK,
@@ -160,6 +159,10 @@ class StopSignal:
         """Stop every wait that checks this signal."""
         self._event.set()
 
+    def is_set(self) -> bool:
+        """True once the signal is set."""
+        return self._event.is_set()
+
     def check(self) -> None:
         """Raise WaitStopped once the signal is set."""
         if self._event.is_set():
@@ -190,30 +193,92 @@ class StopSignal:
         return stoppable
 
 
+Outcome = tuple[T | None, Exception | None]
+
+
+class _DaemonPool(Generic[T]):
+    """Runs jobs on a few daemon threads and collects one :data:`Outcome` per job.
+
+    Not a ThreadPoolExecutor: the interpreter joins its (non-daemon) workers at exit, so after
+    Ctrl-C a worker inside a status read would hold the program up until that read timed out
+    (the connection's timeout: 30 s by default). A daemon worker is simply abandoned at exit;
+    one that outlives the call stops at its next read or sleep (the StopSignal).
+    """
+
+    def __init__(self, jobs: Sequence[Callable[[], T]], stop: StopSignal) -> None:
+        self._jobs = jobs
+        self._stop = stop
+        self._changed = threading.Condition()
+        self._next = 0
+        self._outcomes: list[Outcome[T] | None] = [None] * len(jobs)
+        self._finished = 0
+        #: A BaseException a job raised (KeyboardInterrupt from a callback): ends the call.
+        self._interruption: BaseException | None = None
+
+    def run(self, workers: int) -> list[Outcome[T]]:
+        """Run every job on ``workers`` threads; their outcomes, in order.
+
+        Re-raises at once a BaseException raised by a job or received by the calling thread
+        (Ctrl-C), after setting ``stop``; the workers are not waited for then.
+        """
+        threads = [
+            threading.Thread(target=self._work, name=f"vreconnect-wait-{n}", daemon=True)
+            for n in range(workers)
+        ]
+        try:
+            for thread in threads:
+                thread.start()
+            with self._changed:
+                while self._finished < len(self._jobs) and self._interruption is None:
+                    self._changed.wait()
+                if self._interruption is not None:
+                    raise self._interruption
+        except BaseException:
+            self._stop.set()
+            raise
+        for thread in threads:
+            thread.join()
+        return [outcome for outcome in self._outcomes if outcome is not None]
+
+    def _take(self) -> int | None:
+        """The index of the next job to run, or None when there is none (or all must stop)."""
+        with self._changed:
+            if self._stop.is_set() or self._next >= len(self._jobs):
+                return None
+            self._next += 1
+            return self._next - 1
+
+    def _work(self) -> None:
+        while (index := self._take()) is not None:
+            outcome: Outcome[T]
+            try:
+                outcome = (self._jobs[index](), None)
+            except Exception as exc:
+                outcome = (None, exc)
+            except BaseException as exc:
+                self._stop.set()
+                with self._changed:
+                    if self._interruption is None and not isinstance(exc, WaitStopped):
+                        self._interruption = exc
+                    self._changed.notify_all()
+                return
+            with self._changed:
+                self._outcomes[index] = outcome
+                self._finished += 1
+                self._changed.notify_all()
+
+
 def run_in_pool(
     jobs: Sequence[Callable[[], T]], *, workers: int, stop: StopSignal
-) -> list[tuple[T | None, Exception | None]]:
+) -> list[Outcome[T]]:
     """Run ``jobs`` on ``workers`` threads; (result, None) or (None, error) per job, in order.
 
     If the calling thread is interrupted (KeyboardInterrupt, or a job raising any
-    BaseException), ``stop`` is set, queued jobs are cancelled and the call returns at once
-    without waiting for the running ones, which stop at their next read or sleep.
+    BaseException), ``stop`` is set, queued jobs never start and the call returns at once
+    without waiting for the running ones, which stop at their next read or sleep. The workers
+    are daemon threads, so one still inside a read never holds up the program's exit.
     """
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vreconnect-wait")
-    try:
-        futures: list[Future[T]] = [pool.submit(job) for job in jobs]
-        results: list[tuple[T | None, Exception | None]] = []
-        for future in futures:
-            try:
-                results.append((future.result(), None))
-            except Exception as exc:
-                results.append((None, exc))
-    except BaseException:
-        stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-    return results
+    return _DaemonPool(jobs, stop).run(workers)
 
 
 def wait_all(
@@ -245,7 +310,8 @@ def wait_all(
     by the worker threads, so they must be thread-safe.
 
     An interruption (Ctrl-C) returns at once: the waits still running stop before their next
-    read or sleep (a read in flight finishes first), queued ones never start.
+    read or sleep (a read in flight is left to finish on its daemon thread, which never holds
+    up the program's exit), queued ones never start.
     """
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValueError(f"concurrency must be an int >= 1, got {concurrency!r}")
