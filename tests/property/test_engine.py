@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -121,38 +122,100 @@ def test_a_broken_server_fails_the_run(tmp_path: Path) -> None:
     assert "YWRtaW5pc3RyYXRvckB2c3BoZXJlLmxvY2FsOlZNd2FyZTEh" not in text  # admin:VMware1!
 
 
+_XSD_CHILD_ORDER = ("skipped", "error", "failure", "system-out", "system-err")
+"""A testcase's children in the order Jenkins' junit-10.xsd requires."""
+
+
+def _assert_junit_schema_order(root: ET.Element) -> None:
+    """The orderings junit-10.xsd requires (without an XSD validator as a dependency)."""
+    for suite in root.iter("testsuite"):
+        tags = [child.tag for child in suite]
+        assert tags[: tags.count("properties")] == ["properties"] * tags.count("properties")
+        assert tags.count("properties") <= 1 and set(tags) <= {"properties", "testcase"}
+        for case in suite.iter("testcase"):
+            ranks = [_XSD_CHILD_ORDER.index(child.tag) for child in case]
+            assert ranks == sorted(ranks), [child.tag for child in case]
+            assert [child.tag for child in case].count("skipped") <= 1
+        for attribute in ("timestamp", "hostname"):
+            assert suite.get(attribute, "x") != "", attribute
+
+
 def test_junit_structure(tmp_path: Path) -> None:
-    """One testsuite per surface, one testcase per operation and check, skipped and failures."""
+    """One testsuite per surface, one testcase per operation and check, skipped and failures,
+    in the order junit-10.xsd wants; characters XML cannot carry are escaped, never written."""
     surface = SurfaceResult(surface="vr", base_url="https://vr/api/rest/vr/v2")
     surface.operations = ["get_pairings", "get_task"]
     surface.tallies[("get_pairings", "status_code_conformance")] = CheckTally(passed=3, failed=1)
     surface.tallies[("get_pairings", "not_a_server_error")] = CheckTally(passed=4)
     surface.tallies[("get_task", "not_a_server_error")] = CheckTally(passed=2)
+    surface.tallies[("get_task", "negative_data_rejection")] = CheckTally(not_applicable=2)
     surface.skipped_operations["reconnect_pairing"] = "changes state"
     surface.links_declared = ["get_pairings -> [200] get_pairing -> get_pairing"]
+    # A fuzzed value echoed back: a vertical tab, NUL, ESC and a lone surrogate.
+    echoed = "bad name \x0b\x00\x1b\ud800 end"
     surface.add_failure(
         FailureRecord(
-            "get_pairings", "status_code_conformance", "Undocumented", "418", "fuzzing", 418
+            "get_pairings", "status_code_conformance", "Undocumented", echoed, "fuzzing", 418
         )
     )
     surface.add_failure(
         FailureRecord(
-            "get_pairings", "status_code_conformance", "Undocumented", "418", "stateful", 418
+            "get_pairings", "status_code_conformance", "Undocumented", echoed, "stateful", 418
         )
     )
+    surface.errors.append("refused: \x01" + echoed)
     surface.status = "failed"
     surface.started_at = "2026-12-04T18:00:00+00:00"
-    path = write_junit(SuiteResult([surface], 1.5), tmp_path / "deep" / "junit.xml")
-    root = ET.parse(path).getroot()
+    # A surface whose run never started (a refused password): no empty timestamp.
+    refused = SurfaceResult(surface="vim25", base_url="https://vc/sdk", status="error")
+    path = write_junit(SuiteResult([surface, refused], 1.5), tmp_path / "deep" / "junit.xml")
+    root = ET.parse(path).getroot()  # parses: no character XML 1.0 forbids
+    _assert_junit_schema_order(root)
     suite = root.find("testsuite")
     assert suite is not None
     assert (suite.get("timestamp"), suite.get("hostname")) == ("2026-12-04T18:00:00", "vr")
-    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("5", "1", "2")
+    second = root.findall("testsuite")[1]
+    assert second.get("timestamp") is None and second.get("hostname") == "vc"
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("7", "1", "3")
     cases = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
     failure = cases[("vr.get_pairings", "status_code_conformance")].find("failure")
     assert failure is not None and "2x" in (failure.text or "")
+    assert "bad name \\x0b\\x00\\x1b\\ud800 end" in (failure.text or "")
+    error = cases[("vr.run", "error")].find("error")
+    assert error is not None and (error.get("message") or "").startswith("refused: \\x01")
     assert cases[("vr.reconnect_pairing", "(all checks)")].find("skipped") is not None
+    link = cases[("vr.links", surface.links_declared[0])]
+    assert link.find("skipped") is not None and link.find("failure") is None
     assert surface.failures[0].count == 2
+
+    # --require-links: a link never followed is a failure, counted as one.
+    surface.links_required = True
+    root = ET.parse(write_junit(SuiteResult([surface], 1.5), tmp_path / "links.xml")).getroot()
+    _assert_junit_schema_order(root)
+    link = next(c for c in root.iter("testcase") if c.get("classname") == "vr.links")
+    assert link.find("failure") is not None and link.find("skipped") is None
+    assert root.get("failures") == "2" and SuiteResult([surface]).failure_count == 2
+
+
+def test_junit_for_a_server_that_cannot_be_reached(tmp_path: Path) -> None:
+    """Nothing answered: one suite with one error testcase saying why, so CI shows it."""
+    from vreconnect.contract.report import write_junit_unreachable
+
+    path = write_junit_unreachable(
+        tmp_path / "j.xml",
+        "https://vc.example.com:8443",
+        "cannot reach https://vc.example.com:8443: Connection refused",
+        started_at="2026-12-04T18:00:00+00:00",
+    )
+    root = ET.parse(path).getroot()
+    _assert_junit_schema_order(root)
+    assert (root.get("tests"), root.get("errors"), root.get("failures")) == ("1", "1", "0")
+    case = root.find("testsuite/testcase")
+    assert case is not None
+    error = case.find("error")
+    assert error is not None and "Connection refused" in (error.get("message") or "")
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("hostname") == "vc.example.com"
 
 
 def test_redactor_and_pointers() -> None:
@@ -346,24 +409,41 @@ def test_state_changing_operations_need_named_objects() -> None:
     assert len(get_state(app).tasks.list(None)) == 0
 
 
-def test_no_session_outlives_the_run() -> None:
-    """After a run the server has no session left open: the broker's, the spare ones given to
-    logout calls, and those test cases' logins opened are all logged out; stateful flows log
-    out their own session through the document's links."""
+def test_sessions_stay_few_and_none_outlives_the_run() -> None:
+    """A server caps the sessions a user may hold: a session a test case's login opened is
+    logged out right after that case (in a stateful scenario, by its flow or when the scenario
+    ends), so only a few are ever open at once -- before, every one stayed open to the end of
+    the run (348 at once on vcenter). After the run none is left."""
+    from collections import Counter
+
     from vreconnect.contract import run_suite
 
     app = create_app(seed=0, validate_responses=True)
+    store = get_state(app).sessions
+    peak: Counter[str] = Counter()
+
+    async def counting(scope: Any, receive: Any, send: Any) -> None:
+        await app(scope, receive, send)
+        for name, sessions in store.items():
+            peak[name] = max(peak[name], len(sessions))
+
     suite = run_suite(
-        _not_owned(app), options(SMALL, allow=frozenset()), ["vim25", "vcenter", "vr"]
+        Target.in_process(counting), options(SMALL, allow=frozenset()), ["vim25", "vcenter", "vr"]
     )
     assert suite.ok, summary_lines(suite)
-    sessions = {name: len(store) for name, store in get_state(app).sessions.items()}
+    at_most = SMALL.max_steps + 3  # a scenario's own logins, the suite's two users, a spare
+    assert set(peak) >= {"vim25", "vr"} and 0 < max(peak.values()) <= at_most, peak
+    sessions = {name: len(sessions) for name, sessions in store.items()}
     assert sum(sessions.values()) == 0, sessions
     by_surface = {s.surface: s for s in suite.surfaces}
     for name in ("vim25", "vcenter", "vr"):
-        assert by_surface[name].sessions_opened > 0, name
+        result = by_surface[name]
+        assert result.sessions_opened > 10, name
+        assert 0 < result.sessions_peak <= at_most, (name, result.sessions_peak)
+        assert result.sessions_ended_early > 0, name
     # A login -> ... -> logout flow ended the session its own login opened.
     assert sum(s.sessions_ended_by_flows for s in suite.surfaces) > 0
+    assert "at most" in summary_lines(suite)
 
 
 def test_a_refused_password_is_sent_once() -> None:
@@ -466,3 +546,257 @@ def test_summary_fits_80_columns() -> None:
     assert max(len(line) for line in text.splitlines()) <= 80
     for label in CHECK_LABELS.values():
         assert f" {label}" in text, label
+
+
+# -- tasks are over before anything else is sent ---------------------------------------------
+
+
+def _accepting_any_session(app: Any, token: str, operation: str) -> Any:
+    """The simulator, broken: it runs ``operation`` as the administrator (session ``token``)
+    whatever session the request carries -- none, an invalid one or the read-only user's."""
+    suffix = f"/{operation}".encode()
+
+    async def lax(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope.get("raw_path", b"").endswith(suffix):
+            headers = [(k, v) for k, v in scope["headers"] if k != b"vmware-api-session-id"]
+            scope = {**scope, "headers": [*headers, (b"vmware-api-session-id", token.encode())]}
+        await app(scope, receive, send)
+
+    return lax
+
+
+def test_refusal_probes_wait_for_the_task_and_read_what_they_start() -> None:
+    """A started task is read to its end before a check probes the same object, and a task a
+    wrongly accepted probe starts is read to its end too (and the check fails): no two tasks
+    ever run at once on the object, none is left unread. Before, the probes (no session, an
+    invalid one, the read-only one) went out while the call's own task still ran."""
+    from vreconnect.contract.runner import DEFAULT_RELEASE
+    from vreconnect_sim.tasks import TaskSettings
+
+    from .conftest import READONLY
+
+    app = create_app(seed=0, validate_responses=False)
+    state = get_state(app)
+    state.tasks.settings = TaskSettings(default=0.25)
+    token = SessionBroker(SURFACES["vim25"], Target.in_process(app), DEFAULT_RELEASE).login(ADMIN)
+    # host-203 is a healthy HA master: it can be reconfigured for HA again and again.
+    lax = _accepting_any_session(app, token, "ReconfigureHostForDAS_Task")
+    result = run_surface(
+        SURFACES["vim25"],
+        Target.in_process(lax),
+        options(
+            TINY,
+            readonly=READONLY,
+            allow=frozenset({"ReconfigureHostForDAS_Task"}),
+            objects={"host": ["host-203"]},
+            task_poll_interval=0.02,
+        ),
+    )
+    titles = {(f.check, f.title) for f in result.failures}
+    assert ("session_required", "Session not enforced") in titles, titles
+    assert ("privilege_required", "Privilege not enforced") in titles, titles
+    assert all(
+        "It started task" in f.message and "read to its end: success" in f.message
+        for f in result.failures
+        if f.check in ("session_required", "privilege_required")
+    )
+    tasks = state.tasks.list(None)
+    assert len(tasks) >= 4 and all(task.finished for task in tasks)
+    # Every task the server started was read to its end by the suite, probes' ones included.
+    assert {task.id for task in tasks} == {record.task_id for record in result.tasks}
+    assert sum(record.by_probe for record in result.tasks) >= 2  # one per failing check
+    assert all(record.problem is None for record in result.tasks)
+    # Never two at once on one object: each task was created after the one before had ended.
+    timeline = sorted(tasks, key=lambda task: task.queue_time)
+    for before, after in itertools.pairwise(timeline):
+        assert before.target == after.target == "host-203"
+        assert before.complete_time is not None and before.complete_time <= after.queue_time
+
+
+# -- what a server not owned gets ---------------------------------------------------------------
+
+
+def _recording(app: Any, sent: list[tuple[str, bytes]]) -> Any:
+    """``app``, keeping the path and body of every request."""
+
+    async def recording(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+
+        async def receive_recorded() -> Any:
+            message = await receive()
+            if message["type"] == "http.request":
+                chunks.append(message.get("body", b""))
+            return message
+
+        await app(scope, receive_recorded, send)
+        sent.append((scope["path"], b"".join(chunks)))
+
+    return recording
+
+
+def test_vcha_redeploy_needs_the_cluster_named_and_sends_no_credentials_elsewhere() -> None:
+    """On a server not owned, --allow all runs the passive node redeploy (whose URL names no
+    object) only with --object vcha-cluster=NAME; and a vc_spec.active_location, which the
+    server would log in elsewhere with, never carries a real account, a real or example
+    password, or a generated host (``0`` is the server itself): nobody's, at no host."""
+    import json
+
+    from vreconnect.contract.checks import NO_SUCH_HOST, NOBODY, NOBODYS_PASSWORD
+
+    redeploy = "vcha_cluster_passive_redeploy_task"
+    app = create_app(seed=0, validate_responses=True)
+    unnamed = run_surface(SURFACES["vcenter"], _not_owned(app), options(TINY, allow=None))
+    assert redeploy not in unnamed.cases
+    assert "--object vcha-cluster=ID" in unnamed.skipped_operations[redeploy]
+    assert len(get_state(app).tasks.list(None)) == 0
+
+    sent: list[tuple[str, bytes]] = []
+    named = run_surface(
+        SURFACES["vcenter"],
+        _not_owned(_recording(app, sent)),
+        options(TINY, allow=None, objects={"vcha-cluster": ["vc.example.com"]}),
+    )
+    assert named.cases[redeploy] > 0 and redeploy not in named.skipped_operations
+    assert set(named.credentials_replaced) == {redeploy, "vcha_cluster_get"}
+    locations = []
+    for path, raw in sent:
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            continue
+        pointer = (
+            "/spec/vc_spec/active_location" if "passive" in path else "/vc_spec/active_location"
+        )
+        location = json_pointer(body, pointer) if path.startswith("/rest/vcenter/vcha") else None
+        if isinstance(location, dict):
+            locations.append(location)
+    assert len(locations) > 10
+    for location in locations:
+        for key, nobodys in (
+            ("username", NOBODY),
+            ("password", NOBODYS_PASSWORD),
+            ("hostname", NO_SUCH_HOST),
+        ):
+            value = location.get(key)
+            assert not isinstance(value, str) or value in ("", nobodys), (key, location)
+    assert b"VMware1!" not in b"".join(raw for _, raw in sent)
+
+
+def test_credentials_a_body_sends_elsewhere_are_nobodys() -> None:
+    """A reconnect's cnxSpec and a pairing's pair_psc_info get an account and host that are
+    nobody's; a value of the wrong type or an empty host stays (a negative case stays one)."""
+    from types import SimpleNamespace
+
+    from vreconnect.contract.checks import (
+        NO_SUCH_HOST,
+        NOBODY,
+        NOBODYS_PASSWORD,
+        RunContext,
+        guard_credentials,
+    )
+
+    def guarded(surface: str, op_id: str, body: dict[str, Any]) -> Any:
+        spec = SURFACES[surface]
+        run = RunContext(
+            surface=spec,
+            broker=None,  # type: ignore[arg-type]
+            security={},
+            privileges={},
+            admin=ADMIN,
+            readonly=None,
+            task_timeout=1,
+            task_poll_interval=0,
+            forwarded={op_id: [f for f in spec.forwarded_credentials if op_id in f.operations]},
+        )
+        operation = SimpleNamespace(
+            schema=type("S", (), {"vreconnect_run": run})(),
+            definition=SimpleNamespace(raw={"operationId": op_id}),
+        )
+        case: Any = SimpleNamespace(operation=operation, body=body)
+        guard_credentials(None, case, {})
+        assert body["unchanged"] is True  # the original is never edited in place
+        return case.body
+
+    cnx = guarded(
+        "vim25",
+        "ReconnectHost_Task",
+        {
+            "unchanged": True,
+            "cnxSpec": {
+                "hostName": "0",
+                "userName": "root",
+                "password": "host-password",
+                "vimAccountName": "vpxuser",
+                "vimAccountPassword": "vim-account-password",
+                "port": 443,
+            },
+        },
+    )
+    assert cnx["cnxSpec"] == {
+        "hostName": NO_SUCH_HOST,
+        "userName": NOBODY,
+        "password": NOBODYS_PASSWORD,
+        "vimAccountName": NOBODY,
+        "vimAccountPassword": NOBODYS_PASSWORD,
+        "port": 443,
+    }
+    psc = guarded(
+        "vr",
+        "reconnect_pairing",
+        {
+            "unchanged": True,
+            "pair_psc_info": {"url": "https://10.0.0.1", "username": 7, "password": ""},
+        },
+    )
+    assert psc["pair_psc_info"] == {
+        "url": f"https://{NO_SUCH_HOST}",
+        "username": 7,
+        "password": "",
+    }
+
+
+def test_a_readonly_user_logs_in_even_when_nothing_needs_it() -> None:
+    """In safe mode nothing needs the read-only user, yet it logs in at the start: a wrong
+    password for it stops the run there (once), and with the right one privilege_required is
+    reported as skipped, and why -- before, both went unseen."""
+    from vreconnect.contract import Credentials, run_suite
+    from vreconnect.contract.simulator import SIMULATOR_READONLY
+
+    app = create_app(seed=0, validate_responses=True)
+    wrong = Credentials(SIMULATOR_READONLY, "Wr0ng-Pa55")
+    suite = run_suite(
+        _not_owned(app), options(TINY, allow=frozenset(), readonly=wrong), ["sms", "vim25"]
+    )
+    assert suite.credentials_rejected is not None and not suite.ok
+    assert SIMULATOR_READONLY in suite.credentials_rejected
+    assert "Wr0ng-Pa55" not in suite.credentials_rejected
+    assert [s.surface for s in suite.surfaces] == ["sms"]
+    assert sum(len(store) for store in get_state(app).sessions.values()) == 0
+
+    safe = run_surface(SURFACES["sms"], _not_owned(app), options(TINY, allow=frozenset()))
+    assert safe.ok, summary_lines(SuiteResult([safe]))
+    assert safe.skipped_checks == {"privilege_required": "no state-changing operation allowed"}
+
+
+def test_only_a_vreconnect_simulator_is_reset() -> None:
+    """--reset-simulator resets a served simulator through its control API, and refuses any
+    other server (a real vCenter has no /_sim: nothing there is ever reset)."""
+    from vreconnect.contract.simulator import NotASimulator, own_served_simulator
+
+    async def not_a_simulator(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": b"not found"})
+
+    with pytest.raises(NotASimulator, match="not a vreconnect simulator"):
+        own_served_simulator(Target.in_process(not_a_simulator))
+
+    app = create_app(seed=0, validate_responses=True)
+    target = own_served_simulator(Target.in_process(app))
+    state = get_state(app)
+    SessionBroker(SURFACES["vim25"], target, "8.0.3.0").token(ADMIN)
+    assert len(state.sessions["vim25"]) == 1 and target.on_reset is not None
+    target.on_reset()
+    assert len(state.sessions["vim25"]) == 0

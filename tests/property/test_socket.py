@@ -1,11 +1,12 @@
 """The suite over a real socket: the embedded TLS server, and ``vreconnect contract`` end to end.
 
 * :class:`~vreconnect_sim.server.SimulatorServer` (uvicorn, TLS) runs one document's suite
-  through the network path of :class:`vreconnect.contract.Target` (CA bundle and thumbprint pin).
-* ``vreconnect sim serve --tls`` in one subprocess, ``vreconnect contract --url ...`` in another:
-  exit status 0 and a clean JUnit file with the same checks as the property tests; exit 1 when
-  the server breaks its contract; 4 when nothing listens; 2 for a bad command line; and by
-  default (no ``--allow``) no state-changing call at all.
+  through the network path of :class:`vreconnect.contract.Target` (a CA bundle).
+* ``vreconnect sim serve --tls`` in one subprocess, ``vreconnect contract --url ...`` in another
+  (a thumbprint pin): with ``--reset-simulator`` the embedded run's checks, every link
+  followed, exit status 0 and a clean JUnit file; exit 1 when the server breaks its contract
+  or refuses a password; 4 when nothing listens; 2 for a bad command line; and by default (no
+  ``--allow``) no state-changing call at all.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def _check_clean(result_surface: object) -> None:
 
 @pytest.mark.parametrize(
     ("document", "trust"),
-    [("vim25", "ca-file"), ("vr", "thumbprint")],
+    # A thumbprint pin over TLS: test_contract_against_sim_serve_passes (every document).
+    [("vim25", "ca-file")],
 )
 def test_suite_over_tls(document: str, trust: str) -> None:
     """One document's full suite against the TLS server (no in-process shortcut)."""
@@ -168,28 +170,79 @@ def _junit(path: Path) -> ET.Element:
     return root
 
 
+class _SessionSampler:
+    """Samples the served simulator's open sessions (``/_sim/health``) while a run goes on."""
+
+    def __init__(self, served: Served) -> None:
+        self.served = served
+        self.peak: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            try:
+                sessions = self.served.control("GET", "/health").json()["sessions"]
+            except (requests.RequestException, ValueError, KeyError):
+                continue
+            for name, count in sessions.items():
+                self.peak[name] = max(self.peak.get(name, 0), int(count))
+
+    def __enter__(self) -> _SessionSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
 def test_contract_against_sim_serve_passes(served: Served, tmp_path: Path) -> None:
-    """`vreconnect contract --url` against `vreconnect sim serve`: every check, exit 0."""
+    """`vreconnect contract --url` against `vreconnect sim serve --reset-simulator`: the
+    embedded run's checks over a socket -- every operation on the objects named, the simulator
+    reset before every phase and scenario (the VCHA cluster is degraded again, each pairing
+    broken again), every link followed (--require-links), both outcomes of the tasks whose
+    failure a page documents, few sessions open at once, exit 0 and a clean JUnit file.
+
+    Before --reset-simulator, the served simulator healed after the first redeploy and
+    reconnect: later ones could only fail, and most links were never followed."""
+    import json
+
+    from vreconnect.contract.surfaces import SURFACES
+
     junit = tmp_path / "contract.xml"
     assert served.control("POST", "/reset").status_code == 200
-    proc = _contract(
-        served,
-        "--url", served.base_url,
-        "--user", "administrator@vsphere.local",
-        "--thumbprint", served.sha256,
-        "--allow", "all",
-        # A server the suite does not own: state-changing calls only on the objects named.
-        "--object", "host=host-102", "--object", "host=host-203",
-        "--object", "vasa-provider=vasa-2", "--object", f"pairing={BROKEN_PAIRING}",
-        "--max-examples", "3",
-        "--junit", str(junit),
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with _SessionSampler(served) as sampler:
+        proc = _contract(
+            served,
+            "--url", served.base_url,
+            "--user", "administrator@vsphere.local",
+            "--thumbprint", served.sha256,
+            "--allow", "all",
+            "--object", "host=host-102", "--object", "host=host-203",
+            "--object", "vasa-provider=vasa-2", "--object", f"pairing={BROKEN_PAIRING}",
+            "--object", "vcha-cluster=vc.example.com",
+            "--reset-simulator", "--require-links",
+            # Every link is followed from 8 on (ReconfigureHostForDAS_Task's, which start
+            # only on the four of sixteen hosts HA can be reconfigured on, are the last).
+            "--max-examples", "10",
+            "--junit", str(junit), "--json",
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "VMware1!" not in proc.stdout + proc.stderr + junit.read_text()
+    report = json.loads(proc.stdout)
+    surfaces = {s["surface"]: s for s in report["surfaces"]}
+    assert set(surfaces) == {"vim25", "sms", "vcenter", "vr"}
+    for name, surface in surfaces.items():
+        assert surface["links_declared"] > 0 and surface["links_missed"] == [], name
+        assert surface["status"] == "passed" and not surface["not_run"], name
+    # Both outcomes, where the page documents that the task can fail.
+    for name in ("sms", "vcenter", "vr"):
+        for op_id, read in SURFACES[name].task_reads.items():
+            states = set(surfaces[name]["tasks"].get(op_id, {}))
+            assert states & read.failed and states - read.failed, (op_id, states)
     root = _junit(junit)
     assert (root.get("failures"), root.get("errors")) == ("0", "0")
-    suites = {s.get("name"): s for s in root.iter("testsuite")}
-    assert set(suites) == {"vim25", "sms", "vcenter", "vr"}
     names = {(c.get("classname"), c.get("name")) for c in root.iter("testcase")}
     # The same checks as the property tests, the suite's own included.
     for expected in [
@@ -199,21 +252,18 @@ def test_contract_against_sim_serve_passes(served: Served, tmp_path: Path) -> No
         ("vim25.ReconnectHost_Task", "task_completes"),
         ("sms.VasaProviderReconnect_Task", "privilege_required"),
         ("vcenter.vcha_cluster_passive_redeploy_task", "ignored_auth"),
+        ("vcenter.vcha_cluster_passive_redeploy_task", "task_completes"),
         ("vr.reconnect_pairing", "negative_data_rejection"),
     ]:
         assert expected in names, expected
+    assert not [c for c in root.iter("testcase") if c.find("skipped") is not None and
+                c.get("classname", "").endswith(".links")]  # fmt: skip
     # The simulator checked its own responses all along.
     violations = served.control("GET", "/violations").json()
     assert violations["total"] == 0, violations
-    # Every session the run opened was logged out (its own, and those its test cases opened).
+    # A few sessions at a time (a scenario's own logins and the suite's two users), none left.
+    assert sampler.peak and max(sampler.peak.values()) <= 12 + 3, sampler.peak  # max-steps 12
     assert _open_sessions(served) == 0
-    # Only the objects named were changed.
-    changed = {
-        (t["operation"], t.get("target"))
-        for t in served.control("GET", "/tasks", params={"limit": 1000}).json()["items"]
-        if t["operation"] in ("ReconnectHost_Task", "DisconnectHost_Task")
-    }
-    assert changed and {target for _, target in changed} <= {"host-102", "host-203"}, changed
 
 
 def _open_sessions(served: Served) -> int:
@@ -225,12 +275,18 @@ def test_contract_is_safe_by_default(served: Served, tmp_path: Path) -> None:
     """Without --allow only logins, reads and task reads run: no task is ever started."""
     assert served.control("POST", "/reset").status_code == 200
     junit = tmp_path / "safe.xml"
+    # With --url, the user comes from VRECONNECT_USER as documented.
     proc = _contract(
-        served, "--url", served.base_url, "--user", "administrator@vsphere.local",
-        "--insecure", "--max-examples", "3", "--junit", str(junit),
+        served, "--url", served.base_url, "--insecure", "--max-examples", "3",
+        "--junit", str(junit), VRECONNECT_USER="administrator@vsphere.local",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert served.control("GET", "/tasks").json()["total"] == 0
+    # --insecure is warned about in the command's own words, not the Python API's.
+    assert "--insecure: the server certificate is not verified" in proc.stderr
+    assert "TLSConfig" not in proc.stderr
+    # The read-only user logged in, and the summary says why its check did not run.
+    assert "skipped: privilege_required (no state-changing operation allowed)" in proc.stdout
     assert _open_sessions(served) == 0
     skipped = {
         c.get("classname")
@@ -286,6 +342,13 @@ def test_contract_exit_codes(served: Served, tmp_path: Path) -> None:
     )  # fmt: skip
     assert no_objects.returncode == 2, no_objects.stderr
     assert "--object host=ID" in no_objects.stderr
+    # The VCHA redeploy's URL names no object: the cluster it changes must be named.
+    no_cluster = _contract(
+        served, "--url", served.base_url, "--user", "u", "--insecure",
+        "--allow", "vcha_cluster_passive_redeploy_task",
+    )  # fmt: skip
+    assert no_cluster.returncode == 2, no_cluster.stderr
+    assert "--object vcha-cluster=NAME" in no_cluster.stderr
     # A wrong password: one error line, exit 1, and no other surface tried.
     before = served.control("GET", "/health").json()
     wrong = _contract(
@@ -297,11 +360,25 @@ def test_contract_exit_codes(served: Served, tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith("error: InvalidLogin: vim25"), wrong.stderr
     assert wrong.stdout == "" and "Wr0ng-Pa55" not in wrong.stderr
     assert served.control("GET", "/health").json()["sessions"] == before["sessions"]
+    # The same for the read-only user's, in safe mode too (where nothing needs it).
+    wrong_readonly = _contract(
+        served, "--url", served.base_url, "--user", "administrator@vsphere.local",
+        "--thumbprint", served.sha256, VRECONNECT_READONLY_PASSWORD="Wr0ng-Pa55",
+    )  # fmt: skip
+    assert wrong_readonly.returncode == 1, wrong_readonly.stdout + wrong_readonly.stderr
+    lines = wrong_readonly.stderr.splitlines()
+    assert len(lines) == 1 and "login as readonly@vsphere.local" in lines[0], lines
+    assert served.control("GET", "/health").json()["sessions"] == before["sessions"]
+    # Nothing listens: exit 4, and the JUnit file says so (one error testcase).
+    junit = tmp_path / "unreachable.xml"
     with socket_closed_port() as port:
         nothing = _contract(
-            served, "--url", f"https://127.0.0.1:{port}", "--user", "u", "--insecure"
-        )
+            served, "--url", f"https://127.0.0.1:{port}", "--user", "u", "--insecure",
+            "--junit", str(junit),
+        )  # fmt: skip
     assert nothing.returncode == 4, nothing.stdout + nothing.stderr
+    errors = [e for c in _junit(junit).iter("testcase") for e in c.iter("error")]
+    assert len(errors) == 1 and f"127.0.0.1:{port}" in (errors[0].get("message") or "")
 
 
 class socket_closed_port:
@@ -321,29 +398,35 @@ class socket_closed_port:
 
 
 def test_contract_without_url_runs_the_embedded_simulator(tmp_path: Path) -> None:
-    """No --url: the embedded simulator, every operation, the default users; exit 0."""
+    """No --url: the embedded simulator, every operation, the default users; exit 0. A link
+    the run did not follow is reported; with --require-links it is a failure, and the
+    summary, the JUnit file and the exit status all say so."""
     junit = tmp_path / "embedded.xml"
     env = {k: v for k, v in os.environ.items() if not k.startswith("VRECONNECT_")}
     # A server and user set in the environment do not choose the server here: no --url on
     # the command line means the embedded simulator, as its default users.
     with socket_closed_port() as port:
         env.update(VRECONNECT_URL=f"https://127.0.0.1:{port}", VRECONNECT_USER="someone")
-    proc = subprocess.run(
-        [str(VRECONNECT), "contract", "--surface", "sms", "--max-examples", "3",
-         "--junit", str(junit)],
-        env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "VRECONNECT_URL is set, but without --url" in proc.stderr
+    # Too short a run to follow every link of the document.
+    short = [str(VRECONNECT), "contract", "--surface", "vcenter", "--max-examples", "1",
+             "--max-steps", "2"]  # fmt: skip
+    lenient = subprocess.run(
+        [*short, "--junit", str(junit)], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert lenient.returncode == 0, lenient.stdout + lenient.stderr
+    assert "VRECONNECT_URL is set, but without --url" in lenient.stderr
+    assert "not followed (fails the run only with --require-links)" in lenient.stdout
     root = _junit(junit)
     assert root.get("failures") == "0"
     assert any(c.get("name") == "privilege_required" for c in root.iter("testcase"))
-    # Links a run did not follow are reported; --require-links makes them fail it.
-    short = [str(VRECONNECT), "contract", "--surface", "vcenter", "--max-examples", "1",
-             "--max-steps", "2"]  # fmt: skip
-    lenient = subprocess.run(short, env=env, capture_output=True, text=True, timeout=600)
-    assert lenient.returncode == 0 and "not followed" in lenient.stdout, lenient.stdout
+    strict_junit = tmp_path / "strict.xml"
     strict = subprocess.run(
-        [*short, "--require-links"], env=env, capture_output=True, text=True, timeout=600
-    )
-    assert strict.returncode == 1 and "--require-links:" in strict.stderr, strict.stderr
+        [*short, "--require-links", "--junit", str(strict_junit)],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    assert "not followed (a failure with --require-links)" in strict.stdout
+    assert "fails the run only with" not in strict.stdout
+    verdict = [line for line in strict.stdout.splitlines() if "surface(s)" in line]
+    assert verdict and verdict[-1].startswith("FAILED"), strict.stdout
+    assert int(_junit(strict_junit).get("failures") or 0) > 0

@@ -5,31 +5,42 @@ and every phase against the OpenAPI documents in ``specs/``, logged in through e
 real login. Against a server given with ``--url`` it is safe by default: only logins, logouts of
 its own sessions, reads and task reads run; an operation that changes state runs only when
 named with ``--allow OPERATION_ID`` (``--allow all`` names every one), one request at a time,
-and each task it starts is read to its end before the next request. Without ``--url`` it runs
-against the embedded simulator (in this process), where every operation runs.
+and each task a request starts is read to its end before anything else is sent. Without
+``--url`` it runs against the embedded simulator (in this process), where every operation runs.
 
 Against a server the suite does not own, a state-changing operation runs only on the objects
 named with ``--object`` (``--allow DisconnectHost_Task --object host=host-42``): a request
 aimed at any other object id (a generated one, or a documented example like ``host-101``) is
-sent to an id no server has instead; an operation that names objects of a kind nobody named
-does not run (with ``--allow all``) or is a usage error (named with ``--allow``).
+sent to an id no server has instead; an operation that changes objects of a kind nobody named
+does not run (with ``--allow all``) or is a usage error (named with ``--allow``). The VCHA
+passive node redeploy changes the vCenter's one VCHA cluster, which its URL does not name: it
+runs only with ``--object vcha-cluster=NAME`` (any name for it, e.g. the vCenter's host name).
+Credentials a request body passes on to another host (a reconnect's ``cnxSpec``, a
+``vc_spec.active_location``, a pairing's ``pair_psc_info``) are always sent as an account and
+host that are nobody's there.
 
-The environment's ``VRECONNECT_URL`` and ``VRECONNECT_USER`` do not choose the server here:
-without ``--url`` on the command line the run is against the embedded simulator, as its
-default users.
+``--reset-simulator`` says the server at ``--url`` is a ``vreconnect sim serve`` the suite may
+reset (checked through its ``/_sim`` control API): it is then run exactly like the embedded one,
+reset before every phase and every stateful scenario, every object id allowed.
 
-Exit status: 0 every check passed, 1 a check failed or the server refused the user name or
-password (one ``error: InvalidLogin`` line; no other surface is tried, so the password is sent
-once), 2 usage error, 4 the server could not be reached.
+Environment: without ``--url`` on the command line, ``VRECONNECT_URL`` and ``VRECONNECT_USER``
+are ignored (the run is against the embedded simulator, as its default users). With ``--url``,
+the user is ``--user``, else ``VRECONNECT_USER``; the password ``VRECONNECT_PASSWORD`` (or the
+variable ``--password-env`` names, else a prompt); the read-only user ``--readonly-user``, else
+``VRECONNECT_READONLY_USER``, with ``VRECONNECT_READONLY_PASSWORD``.
+
+Exit status: 0 every check passed, 1 a check failed (a link never followed, with
+``--require-links``) or the server refused a user name or password (one ``error: InvalidLogin``
+line; no other surface is tried, so the password is sent once), 2 usage error, 4 the server
+could not be reached (the JUnit file then has one error testcase saying so).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import re
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -43,11 +54,10 @@ from .common import (
     JsonOption,
     PasswordEnvOption,
     ThumbprintOption,
-    UserOption,
     run,
-    url_option,
 )
-from .config import ENV_PASSWORD, ENV_URL, read_secret
+from .config import ENV_PASSWORD, ENV_URL, ENV_USER, read_secret
+from .connect import connection_warnings
 from .exitcodes import ExitCode, UsageProblem
 from .output import ErrorInfo, Output
 
@@ -60,7 +70,18 @@ ENV_READONLY_USER = "VRECONNECT_READONLY_USER"
 ENV_READONLY_PASSWORD = "VRECONNECT_READONLY_PASSWORD"
 
 _SURFACE_CHOICES = ("vim25", "sms", "vcenter", "vr")
-_OBJECT_KINDS = ("host", "vasa-provider", "pairing")
+_OBJECT_KINDS = ("host", "vasa-provider", "pairing", "vcha-cluster")
+
+_HELP = (
+    "Run the contract suite (every schemathesis check and phase) against a server.\n\n"
+    "Safe by default: logins, reads and task reads only. Name each state-changing operation "
+    "to run with --allow, and the objects it may change with --object (the VCHA redeploy "
+    "changes the vCenter's VCHA cluster: --object vcha-cluster=NAME). Without --url on the "
+    "command line the embedded simulator is started, and every operation runs; "
+    "--reset-simulator runs a `vreconnect sim serve` at --url the same way.\n\n"
+    f"With --url, the user and passwords may come from {ENV_USER}, {ENV_PASSWORD}, "
+    f"{ENV_READONLY_USER} and {ENV_READONLY_PASSWORD}; without --url they are ignored."
+)
 
 
 def _operation_ids(surfaces: Sequence[str]) -> dict[str, str]:
@@ -85,7 +106,8 @@ def _parse_objects(values: Sequence[str]) -> dict[str, list[str]]:
         if not sep or kind not in _OBJECT_KINDS or not oid:
             raise UsageProblem(
                 f"--object {value!r}: expected KIND=ID with KIND one of {', '.join(_OBJECT_KINDS)}",
-                hint="e.g. --object host=host-42 --object pairing=e30d7438-...",
+                hint="e.g. --object host=host-42 --object pairing=e30d7438-... "
+                "--object vcha-cluster=vc.example.com",
             )
         objects.setdefault(kind, []).append(oid)
     return objects
@@ -114,12 +136,16 @@ def _result_json(result: SuiteResult) -> dict[str, Any]:
                 "checks_skipped": s.skipped_checks,
                 "checks_inapplicable": s.inapplicable,
                 "tasks": s.task_outcomes(),
+                "tasks_started_by_probes": sum(1 for t in s.tasks if t.by_probe),
                 "sessions": {
                     "opened_by_cases": s.sessions_opened,
                     "ended_by_flows": s.sessions_ended_by_flows,
+                    "ended_after_their_case": s.sessions_ended_early,
                     "ended_after_the_run": s.sessions_ended_after,
+                    "peak_open": s.sessions_peak,
                 },
                 "redirected": s.redirected,
+                "credentials_replaced": s.credentials_replaced,
                 "failures": [
                     {
                         "operation": f.operation,
@@ -137,6 +163,7 @@ def _result_json(result: SuiteResult) -> dict[str, Any]:
                 "links_declared": len(s.links_declared),
                 "links_followed": dict(s.links_followed),
                 "links_missed": s.links_missed,
+                "links_required": s.links_required,
                 "not_run": s.skipped_operations,
                 "note": s.note,
             }
@@ -149,19 +176,26 @@ def contract(
     ctx: typer.Context,
     url: Annotated[
         str | None,
-        url_option(
-            "Server base URL (https://vc.example.com, a VR appliance, or `vreconnect sim "
-            "serve`). Default: the embedded simulator."
+        typer.Option(
+            help="Server base URL (https://vc.example.com, a VR appliance, or `vreconnect sim "
+            "serve`). Default: the embedded simulator.",
+            rich_help_panel="Connection",
         ),
     ] = None,
-    user: UserOption = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            help=f"User name to log in as (with --url; default: {ENV_USER}).",
+            rich_help_panel="Connection",
+        ),
+    ] = None,
     password_env: PasswordEnvOption = None,
     readonly_user: Annotated[
         str | None,
         typer.Option(
-            envvar=ENV_READONLY_USER,
-            help="A read-only user: operations that need a privilege must refuse it "
-            "(privilege_required check; skipped without one).",
+            help="A read-only user (with --url; default: "
+            f"{ENV_READONLY_USER}): operations that need a privilege must refuse it "
+            "(privilege_required check; skipped without one). It logs in at the start.",
             rich_help_panel="Connection",
         ),
     ] = None,
@@ -199,10 +233,20 @@ def contract(
         typer.Option(
             "--object",
             metavar="KIND=ID",
-            help="An existing object to aim at (repeatable): host=host-42, "
-            "vasa-provider=vasa-1, pairing=<id>.",
+            help="An existing object a state-changing operation may change (repeatable): "
+            "host=host-42, vasa-provider=vasa-1, pairing=<id>, vcha-cluster=<name> (the "
+            "vCenter's VCHA cluster, for the passive node redeploy).",
         ),
     ] = None,
+    reset_simulator: Annotated[
+        bool,
+        typer.Option(
+            "--reset-simulator",
+            help="The server at --url is a `vreconnect sim serve` the suite may reset: run it "
+            "like the embedded one (reset before every phase and stateful scenario, every "
+            "object allowed). Checked through its /_sim control API.",
+        ),
+    ] = False,
     junit: Annotated[
         Path | None, typer.Option(metavar="FILE", help="Write a JUnit XML report here.")
     ] = None,
@@ -219,8 +263,8 @@ def contract(
         bool,
         typer.Option(
             "--require-links",
-            help="Fail (exit 1) when a link of a document was never followed; by default the "
-            "summary only says how many were.",
+            help="A link of a document that no stateful scenario followed is a failure (exit "
+            "1); by default the summary only says how many were followed.",
         ),
     ] = False,
     seed: Annotated[int, typer.Option(help="Random seed (runs are reproducible).")] = 0,
@@ -235,20 +279,8 @@ def contract(
 ) -> None:
     """Run the contract suite (every schemathesis check and phase) against a server.
 
-    Safe by default: logins, reads and task reads only; name each state-changing operation
-    to run with --allow, and the objects it may change with --object. Without --url on the
-    command line the embedded simulator is started (every operation).
+    The command's help is :data:`_HELP` (one line per paragraph, so it reflows to the terminal).
     """
-
-    # A server named only by the environment is not one to test: without --url the docs
-    # promise the embedded simulator (the same for a user name from the environment).
-    if getattr(ctx.get_parameter_source("url"), "name", None) == "ENVIRONMENT":
-        url = None
-    if getattr(ctx.get_parameter_source("user"), "name", None) == "ENVIRONMENT":
-        user = None
-    readonly_from_env = (
-        getattr(ctx.get_parameter_source("readonly_user"), "name", None) == "ENVIRONMENT"
-    )
 
     def body(out: Output, state: CliState) -> ExitCode:
         return _run_contract(
@@ -258,7 +290,6 @@ def contract(
             user=user,
             password_env=password_env,
             readonly_user=readonly_user,
-            readonly_from_env=readonly_from_env,
             readonly_password_env=readonly_password_env,
             ca_file=ca_file,
             thumbprint=thumbprint,
@@ -266,6 +297,7 @@ def contract(
             surfaces=surface or [],
             allow=allow or [],
             objects=objects or [],
+            reset_simulator=reset_simulator,
             junit=junit,
             max_examples=max_examples,
             max_steps=max_steps,
@@ -286,7 +318,6 @@ def _run_contract(
     user: str | None,
     password_env: str | None,
     readonly_user: str | None,
-    readonly_from_env: bool,
     readonly_password_env: str | None,
     ca_file: Path | None,
     thumbprint: str | None,
@@ -294,6 +325,7 @@ def _run_contract(
     surfaces: list[str],
     allow: list[str],
     objects: list[str],
+    reset_simulator: bool,
     junit: Path | None,
     max_examples: int,
     max_steps: int,
@@ -302,19 +334,34 @@ def _run_contract(
     release: str,
     task_timeout: float,
 ) -> ExitCode:
+    import dataclasses
+
     import requests
 
     from vreconnect.contract import Credentials, SuiteOptions, Target, run_suite
-    from vreconnect.contract.report import render_summary, write_junit
+    from vreconnect.contract.report import render_summary, write_junit, write_junit_unreachable
     from vreconnect.contract.simulator import (
         SIMULATOR_ADMIN,
         SIMULATOR_PASSWORD,
         SIMULATOR_READONLY,
+        NotASimulator,
         embedded_simulator,
+        own_served_simulator,
     )
     from vreconnect.tls import TLSConfig
 
-    conn = state.conn.overridden(
+    conn = state.conn
+    # A server named only by the environment is not one to test: without --url on the
+    # command line the run is against the embedded simulator, as its default users.
+    embedded = url is None and (conn.url is None or "url" in conn.from_env)
+    if embedded:
+        conn = dataclasses.replace(
+            conn,
+            url=None,
+            user=None if "user" in conn.from_env else conn.user,
+            from_env=conn.from_env - {"url", "user"},
+        )
+    conn = conn.overridden(
         url=url,
         user=user,
         password_env=password_env,
@@ -323,14 +370,6 @@ def _run_contract(
         insecure=insecure,
     )
     conn.validate()
-    from_env_only = {name for name in ("url", "user") if name in conn.from_env}
-    if from_env_only:
-        # Set by VRECONNECT_URL / VRECONNECT_USER through the root: not a choice made here.
-        conn = dataclasses.replace(
-            conn,
-            url=None if "url" in from_env_only else conn.url,
-            user=None if "user" in from_env_only else conn.user,
-        )
     for name in surfaces:
         if name not in _SURFACE_CHOICES:
             raise UsageProblem(f"--surface {name!r}: expected one of {', '.join(_SURFACE_CHOICES)}")
@@ -348,24 +387,27 @@ def _run_contract(
             )
         allowed = frozenset(allow)
     pinned = _parse_objects(objects)
-    embedded = conn.url is None
+    if reset_simulator and embedded:
+        raise UsageProblem(
+            "--reset-simulator needs --url (the embedded simulator is always reset)",
+            hint="e.g. --url https://127.0.0.1:8989 --reset-simulator for `vreconnect sim serve`",
+        )
     if embedded and os.environ.get(ENV_URL):
         out.warn(
             f"{ENV_URL} is set, but without --url contract runs against the embedded "
             f'simulator (--url "${ENV_URL}" tests that server)'
         )
-    if not embedded and allowed:
+    if not embedded and allowed and not reset_simulator:
         _require_objects(chosen, allowed, pinned)
 
     if embedded:
-        if readonly_from_env:
-            readonly_user = None  # the environment's is a real server's user
         admin_user = conn.user or SIMULATOR_ADMIN
         admin_password = (
             SIMULATOR_PASSWORD
             if conn.user is None
             else _secret(conn.password_env, ENV_PASSWORD, f"Password for {admin_user}")
         )
+        # The environment's read-only user is a real server's, not the simulator's.
         ro_user = readonly_user or SIMULATOR_READONLY
         ro_password: str | None = (
             SIMULATOR_PASSWORD
@@ -378,7 +420,7 @@ def _run_contract(
     else:
         admin_user = conn.require_user()
         admin_password = _secret(conn.password_env, ENV_PASSWORD, f"Password for {admin_user}")
-        ro_user = readonly_user or ""
+        ro_user = readonly_user or os.environ.get(ENV_READONLY_USER) or ""
         ro_password = (
             read_secret(
                 readonly_password_env,
@@ -387,12 +429,12 @@ def _run_contract(
                 # Optional off a terminal: without it the privilege checks are skipped.
                 required=readonly_password_env is not None or sys.stdin.isatty(),
             )
-            if readonly_user
+            if ro_user
             else None
         )
-        if readonly_user and ro_password is None:
+        if ro_user and ro_password is None:
             out.warn(
-                f"no password for {readonly_user} ({ENV_READONLY_PASSWORD} is not set): "
+                f"no password for {ro_user} ({ENV_READONLY_PASSWORD} is not set): "
                 "privilege checks are skipped"
             )
 
@@ -407,6 +449,7 @@ def _run_contract(
         release=release,
         objects=pinned,
         task_timeout=task_timeout,
+        require_links=require_links,
     )
 
     def progress(message: str) -> None:
@@ -416,6 +459,7 @@ def _run_contract(
     def run_against(target: Target) -> SuiteResult:
         return run_suite(target, options, chosen, require=bool(surfaces), progress=progress)
 
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     try:
         if embedded:
             progress("starting the embedded simulator")
@@ -429,9 +473,25 @@ def _run_contract(
                 )
             except ValueError as exc:
                 raise UsageProblem(str(exc)) from None
-            result = run_against(Target.remote(conn.url, tls))
+            for warning in connection_warnings(conn, [conn.url]):
+                out.warn(warning)
+            remote = Target.remote(conn.url, tls)
+            if reset_simulator:
+                try:
+                    own_served_simulator(remote)
+                except NotASimulator as exc:
+                    raise UsageProblem(
+                        f"--reset-simulator: {exc}",
+                        hint="it resets only a `vreconnect sim serve`; leave it out for any "
+                        "other server",
+                    ) from None
+                progress("the simulator is reset before every phase and stateful scenario")
+            result = run_against(remote)
     except requests.ConnectionError as exc:
-        raise ConnectionError(_connection_message(conn.url, exc)) from exc
+        message = _connection_message(conn.url, exc)
+        if junit is not None:
+            write_junit_unreachable(junit, conn.url or "", message, started_at=started_at)
+        raise ConnectionError(message) from exc
 
     if junit is not None:
         write_junit(result, junit)
@@ -455,10 +515,6 @@ def _run_contract(
     if not result.surfaces:
         out.warn("no surface answered at " + (conn.url or "the embedded simulator"))
         return ExitCode.FAULT
-    missed = [link for s in result.surfaces for link in s.links_missed]
-    if require_links and missed:
-        out.warn(f"--require-links: {len(missed)} link(s) never followed: " + "; ".join(missed))
-        return ExitCode.FAULT
     return ExitCode.SUCCESS if result.ok else ExitCode.FAULT
 
 
@@ -468,24 +524,24 @@ def _require_objects(
     """A state-changing operation named with --allow needs the objects it may change named.
 
     Raises:
-        UsageProblem: an operation of ``allowed`` names objects of a kind with no --object.
+        UsageProblem: an operation of ``allowed`` changes objects of a kind with no --object.
     """
-    from vreconnect.contract.checks import STARTED_TASK
-    from vreconnect.contract.runner import load_document, object_parameters
+    from vreconnect.contract.runner import load_document, required_objects
     from vreconnect.contract.surfaces import SURFACES
 
     for name in surfaces:
         _, spec = load_document(SURFACES[name])
-        for op_id, params in object_parameters(SURFACES[name], spec).items():
+        for op_id, kinds in required_objects(SURFACES[name], spec).items():
             if op_id not in allowed:
                 continue
-            for kind in params.values():
-                if kind is not STARTED_TASK and not objects.get(kind):
+            for kind in sorted(kinds):
+                if not objects.get(kind):
+                    what = "NAME" if kind == "vcha-cluster" else "ID"
                     raise UsageProblem(
                         f"--allow {op_id}: name the objects it may change with --object "
-                        f"{kind}=ID (against a server the suite does not own, state-changing "
-                        "operations run only on objects you name)",
-                        hint=f"e.g. --allow {op_id} --object {kind}=<id>",
+                        f"{kind}={what} (against a server the suite does not own, "
+                        "state-changing operations run only on objects you name)",
+                        hint=f"e.g. --allow {op_id} --object {kind}=<{what.lower()}>",
                     )
 
 
@@ -496,11 +552,25 @@ def _secret(env_name: str | None, default_env: str, prompt: str) -> str:
 
 
 def _connection_message(url: str | None, exc: BaseException) -> str:
+    """``cannot reach URL: <reason>``, the reason being the innermost OS error's own words.
+
+    requests wraps the socket's error several layers deep (MaxRetryError, NewConnectionError,
+    each repeating the last in its message); the innermost ``OSError`` with a ``strerror``
+    ("[Errno 111] Connection refused", "Name or service not known") is what a reader needs.
+    """
     reason = str(exc)
-    # requests nests the real reason deep in its message; keep the readable tail.
-    match = re.search(r"\((?:Caused by )?[A-Za-z]+Error\((.*)\)\)", reason)
-    if match:
-        reason = match.group(1)
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            errno = f"[Errno {current.errno}] " if current.errno is not None else ""
+            reason = f"{errno}{current.strerror}"
+        pending.extend([current.__context__, current.__cause__, getattr(current, "reason", None)])
+        pending.extend(current.args)
     return f"cannot reach {url}: {reason}"
 
 
@@ -508,6 +578,8 @@ def register(root: typer.Typer) -> None:
     """Add ``vreconnect contract`` to the root app (called by ``cli/app.py``)."""
     root.command(
         "contract",
-        epilog="Exit codes: 0 every check passed, 1 a check failed or the login was refused "
-        "(InvalidLogin), 2 usage error, 4 the server could not be reached.",
+        help=_HELP,
+        epilog="Exit codes: 0 every check passed, 1 a check failed (a link never followed, "
+        "with --require-links) or a login was refused (InvalidLogin), 2 usage error, 4 the "
+        "server could not be reached.",
     )(contract)

@@ -13,8 +13,10 @@ reported like the built-in ones), but active only in a run of this suite: each l
 * ``undeclared_method_refused`` -- VI/JSON: an HTTP method the document does not declare for a
   path is refused with the InvalidRequest fault (HTTP 500). It replaces schemathesis'
   ``unsupported_method`` there, which requires 405, a status VI/JSON never uses.
-* ``task_completes`` -- a task an operation started is read until it ends (so no two
-  operations ever run against the same object at once) and must end.
+* ``task_completes`` -- a task an operation started must end. It is read to its end right
+  after the call (``track_calls``), before any check sends a probe, so no two changes ever
+  run against the same object at once; a task that a refusal probe started (a server that
+  wrongly accepted it) is read to its end as well (:func:`follow_task`).
 * ``simulator_healthy`` -- in-process simulator only: it logged no error (unhandled exception,
   or a response that violates its own OpenAPI document).
 
@@ -22,14 +24,16 @@ Each probe is sent once per operation per run (like ``ignored_auth``): the prope
 the operation, not of a particular input. A check that does not apply to a response returns
 True, which schemathesis does not count at all (so the report can say "not applicable").
 
-Two hooks keep a run safe and tidy: ``guard_accounts`` and ``guard_objects`` (``before_call``)
-never let a request fail a login for a real account, or change an object the user did not name,
-on a server the suite does not own; ``track_calls`` (``after_call``) follows the sessions test
-cases open and end, and the tasks they start.
+Hooks keep a run safe and tidy: ``guard_accounts``, ``guard_credentials`` and ``guard_objects``
+(``before_call``) never let a request fail a login for a real account, send credentials on to a
+host the generator made up, or change an object the user did not name, on a server the suite
+does not own; ``track_calls`` (``after_call``) reads every task a call started to its end, and
+ends the sessions test cases open as soon as nothing can use them any more.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 import time
@@ -37,6 +41,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import requests
 import schemathesis
@@ -44,8 +49,8 @@ from schemathesis.core.failures import CustomFailure
 from schemathesis.generation.meta import CoverageScenario, coverage_scenario
 from schemathesis.specs.openapi._auth_retry import send_probe
 
-from .sessions import Credentials, SessionBroker, session_token
-from .surfaces import Surface
+from .sessions import SPARE_SESSION, Credentials, LoginFailed, SessionBroker, session_token
+from .surfaces import ForwardedCredentials, Surface, TaskRead
 
 if TYPE_CHECKING:
     from schemathesis import CheckContext, Response
@@ -53,13 +58,22 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NOBODY",
+    "NOBODYS_PASSWORD",
+    "NO_SUCH_HOST",
     "READ_PRIVILEGES",
     "STARTED_TASK",
     "UNNAMED_OBJECT",
     "RunContext",
+    "TaskRecord",
+    "follow_sent",
+    "follow_task",
     "guard_accounts",
+    "guard_credentials",
     "guard_objects",
+    "is_probe",
+    "issue_spare",
     "json_pointer",
+    "mark_call",
     "privilege_required",
     "reset_between_phases",
     "run_context",
@@ -83,6 +97,11 @@ class TaskRecord:
     state: str | None
     reads: int
     seconds: float
+    problem: str | None = None
+    """Why it could not be read to its end (a read that failed), None if it was."""
+    by_probe: bool = False
+    """Started by a refusal probe (no session, an invalid or a read-only one) that the server
+    wrongly accepted, not by a test case."""
 
 
 @dataclass
@@ -107,6 +126,16 @@ class RunContext:
     started). None: the suite owns the server, every id may be sent (see guard_objects)."""
     started_tasks: set[str] = field(default_factory=set)
     """Ids of the tasks this run's calls started."""
+    task_records: dict[str, TaskRecord] = field(default_factory=dict)
+    """Task id -> how reading it to its end went (every task this run started)."""
+    forwarded: Mapping[str, Sequence[ForwardedCredentials]] = field(default_factory=dict)
+    """A server the suite does not own: operationId -> body objects whose credentials the
+    server would use elsewhere (see guard_credentials). Empty on an owned server."""
+    credentials_replaced: Counter[str] = field(default_factory=Counter)
+    """operationId -> requests whose forwarded credentials guard_credentials replaced."""
+    calling: str | None = None
+    """Id of the test case being sent (set before its call): any other request sent through
+    the transport is a check's probe."""
     reset: Callable[[], None] | None = None
     """An owned simulator: back to its scenario (see reset_between_phases)."""
     phase: str | None = None
@@ -124,6 +153,16 @@ class RunContext:
     def base_path(self) -> str:
         """The surface's base path with the release filled in."""
         return self.surface.base_path.format(release=self.broker.release)
+
+    def reset_server(self) -> None:
+        """Reset the owned simulator, and forget what it forgot: its sessions, and its tasks
+        (a reset restarts the task ids, so a new task may have an old one's id)."""
+        assert self.reset is not None
+        self.reset()
+        self.broker.forget()
+        with self.lock:
+            self.task_records.clear()
+            self.started_tasks.clear()
 
 
 def run_context(case: Case[Any]) -> RunContext | None:
@@ -211,7 +250,8 @@ def session_required(ctx: CheckContext, response: Response, case: Case[Any]) -> 
                 case,
                 "Session not enforced",
                 f"{case.method} {case.formatted_path} succeeded with a session, and answered "
-                f"{_describe(answer.status_code, body)} {label}; expected {expected.describe()}",
+                f"{_describe(answer.status_code, body)} {label}; expected "
+                f"{expected.describe()}.{_probe_task(run, op_id, answer)}",
             )
     return None
 
@@ -240,7 +280,7 @@ def privilege_required(ctx: CheckContext, response: Response, case: Case[Any]) -
             "Privilege not enforced",
             f"{op_id} requires {run.privileges[op_id]}; the read-only user "
             f"{run.readonly.user} got {_describe(answer.status_code, body)}, "
-            f"expected {expected.describe()}",
+            f"expected {expected.describe()}.{_probe_task(run, op_id, answer)}",
         )
     return None
 
@@ -268,6 +308,82 @@ def undeclared_method_refused(
     return None
 
 
+def follow_task(
+    run: RunContext, op_id: str, status: int, body: Any, *, by_probe: bool = False
+) -> TaskRecord | None:
+    """Read the task a call of ``op_id`` started until it ends; None if it started none.
+
+    Called right after every call (``track_calls``) and every probe (the suite's transport),
+    before anything else is sent: a change is over before the next request can start another
+    one on the same object. A task is read once; later calls get its record.
+    """
+    read = run.surface.task_reads.get(op_id)
+    if read is None or not 200 <= status < 300 or run.admin is None:
+        return None
+    task_id = json_pointer(body, read.id_pointer)
+    if not isinstance(task_id, str) or not task_id:
+        return None
+    with run.lock:
+        found = run.task_records.get(task_id)
+        if found is not None:
+            return found
+        run.started_tasks.add(task_id)
+    record = _read_to_end(run, read, op_id, task_id, by_probe=by_probe)
+    with run.lock:
+        run.task_records[task_id] = record
+        run.tasks.append(record)
+    return record
+
+
+def _read_to_end(
+    run: RunContext, read: TaskRead, op_id: str, task_id: str, *, by_probe: bool
+) -> TaskRecord:
+    path = run.base_path() + read.path.format(id=quote(task_id, safe="-._~:"))
+    started = time.monotonic()
+    reads = 0
+    state: Any = None
+    problem: str | None = None
+    try:
+        headers = {}
+        if run.surface.session_header is not None:
+            assert run.admin is not None
+            headers[run.surface.session_header] = run.broker.token(run.admin)
+        while True:
+            answer = run.broker.target.request(read.method, path, headers=headers)
+            reads += 1
+            if answer.status_code != 200:
+                problem = (
+                    f"{read.operation} of task {task_id} (started by {op_id}) answered "
+                    f"{_describe(answer.status_code, _json(answer))}"
+                )
+                break
+            state = json_pointer(_json(answer), read.state_pointer)
+            ended = isinstance(state, str) and state in read.terminal
+            if ended or time.monotonic() - started > run.task_timeout:
+                break
+            time.sleep(run.task_poll_interval)
+    except (requests.RequestException, LoginFailed) as exc:
+        problem = f"{read.operation} of task {task_id} (started by {op_id}) failed: {exc}"
+    return TaskRecord(
+        op_id,
+        task_id,
+        None if state is None else str(state),
+        reads,
+        time.monotonic() - started,
+        problem=problem,
+        by_probe=by_probe,
+    )
+
+
+def _probe_task(run: RunContext, op_id: str, answer: Response) -> str:
+    """`` It started task X (read to its end: success).`` for a probe that started a task."""
+    record = follow_task(run, op_id, answer.status_code, _json(answer), by_probe=True)
+    if record is None:
+        return ""
+    ended = record.problem or f"read to its end: {record.state}"
+    return f" It started task {record.task_id} ({ended})."
+
+
 @schemathesis.check
 def task_completes(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """A started task is read until it ends; it must end within the task timeout."""
@@ -278,43 +394,19 @@ def task_completes(ctx: CheckContext, response: Response, case: Case[Any]) -> bo
     read = run.surface.task_reads.get(op_id)
     if read is None or not 200 <= response.status_code < 300 or run.admin is None:
         return True
-    task_id = json_pointer(_json(response), read.id_pointer)
-    if not isinstance(task_id, str) or not task_id:
+    record = follow_task(run, op_id, response.status_code, _json(response))
+    if record is None:
         raise _fail(
             case, "No task id", f"{op_id} answered {response.status_code} without a task id"
         )
-    path = run.base_path() + read.path.format(id=task_id)
-    headers = {}
-    if run.surface.session_header is not None:
-        headers[run.surface.session_header] = run.broker.token(run.admin)
-    started = time.monotonic()
-    reads = 0
-    state: Any = None
-    while True:
-        answer = run.broker.target.request(read.method, path, headers=headers)
-        reads += 1
-        if answer.status_code != 200:
-            raise _fail(
-                case,
-                "Task not readable",
-                f"{read.operation} of task {task_id} (started by {op_id}) answered "
-                f"{_describe(answer.status_code, _json(answer))}",
-            )
-        state = json_pointer(_json(answer), read.state_pointer)
-        if state in read.terminal:
-            break
-        if time.monotonic() - started > run.task_timeout:
-            break
-        time.sleep(run.task_poll_interval)
-    elapsed = time.monotonic() - started
-    with run.lock:
-        run.tasks.append(TaskRecord(op_id, task_id, str(state), reads, elapsed))
-    if state not in read.terminal:
+    if record.problem is not None:
+        raise _fail(case, "Task not readable", record.problem)
+    if record.state not in read.terminal:
         raise _fail(
             case,
             "Task did not end",
-            f"task {task_id} started by {op_id} is still {state!r} after {elapsed:.0f}s "
-            f"({reads} reads of {read.operation})",
+            f"task {record.task_id} started by {op_id} is still {record.state!r} after "
+            f"{record.seconds:.0f}s ({record.reads} reads of {read.operation})",
         )
     return None
 
@@ -357,6 +449,55 @@ def guard_accounts(context: Any, case: Case[Any], kwargs: dict[str, Any]) -> Non
         and case.body.get("password") != run.protected[user]
     ):
         case.body = {**case.body, "userName": NOBODY}
+
+
+NOBODYS_PASSWORD = "vreconnect-contract-not-a-password"
+"""The password sent with :data:`NOBODY` in place of one a body passes on to another host."""
+
+NO_SUCH_HOST = "vreconnect-contract.invalid"
+"""A host name that never resolves (``.invalid`` is reserved, RFC 2606)."""
+
+
+def guard_credentials(context: Any, case: Case[Any], kwargs: dict[str, Any]) -> None:
+    """``before_call``: never send credentials on to another host from a server not owned.
+
+    A body object the server logs in elsewhere with (:class:`ForwardedCredentials`: a
+    reconnect's ``cnxSpec``, a redeploy's ``vc_spec.active_location``, a pairing's
+    ``pair_psc_info``) may carry the documented example's account (a real one on most
+    servers, whose lockout counts failed logins) and a generated host -- ``0`` is the server
+    itself. Every non-empty string among its user names, passwords and hosts is replaced by
+    one that is nobody's (:data:`NOBODY`, :data:`NOBODYS_PASSWORD`, :data:`NO_SUCH_HOST`): a
+    string for a string, so the request stays as valid or invalid as it was (an empty host,
+    which breaks ``minLength``, is left alone), and the server still answers it.
+    """
+    run = run_context(case)
+    if run is None or not run.forwarded or not isinstance(case.body, dict):
+        return
+    op_id = _op_id(case)
+    specs = run.forwarded.get(op_id, ())
+    if not specs:
+        return
+    body = copy.deepcopy(case.body)
+    changed = False
+    for spec in specs:
+        found = json_pointer(body, spec.pointer)
+        if not isinstance(found, dict):
+            continue
+        for names, value in (
+            (spec.users, NOBODY),
+            (spec.passwords, NOBODYS_PASSWORD),
+            (spec.hosts, NO_SUCH_HOST),
+            (spec.urls, f"https://{NO_SUCH_HOST}"),
+        ):
+            for name in names:
+                current = found.get(name)
+                if isinstance(current, str) and current and current != value:
+                    found[name] = value
+                    changed = True
+    if changed:
+        case.body = body
+        with run.lock:
+            run.credentials_replaced[op_id] += 1
 
 
 UNNAMED_OBJECT = "vreconnect-contract-unnamed-object"
@@ -427,19 +568,73 @@ def reset_between_phases(context: Any, case: Case[Any], kwargs: dict[str, Any]) 
         run.phase = phase
     if meta.phase.name == TestPhase.STATEFUL:
         return
-    run.reset()
-    run.broker.forget()
+    run.reset_server()
     header = run.surface.session_header
-    if header is not None and run.admin is not None and header in (case.headers or {}):
+    if header is None or run.admin is None or not case.headers:
+        return
+    if case.headers.get(header) not in (None, SPARE_SESSION):
         case.headers[header] = run.broker.token(run.admin)
 
 
-def track_calls(context: Any, case: Case[Any], response: Response) -> None:
-    """``after_call``: the sessions test cases open and end, and the tasks they start.
+def issue_spare(context: Any, case: Case[Any], kwargs: dict[str, Any]) -> None:
+    """``before_call``: a logout case gets its fresh session now, just before it is sent
+    (the auth provider put :data:`~vreconnect.contract.sessions.SPARE_SESSION` there)."""
+    run = run_context(case)
+    header = run.surface.session_header if run is not None else None
+    if run is None or header is None or run.admin is None:
+        return
+    if case.headers and case.headers.get(header) == SPARE_SESSION:
+        case.headers[header] = run.broker.spare(run.admin)
 
-    A session a case's login opened is recorded with the broker (a link may carry it on, and
-    the run ends it if no logout does); a logout that succeeded tells the broker which session
-    ended; a task a call started is one ``guard_objects`` lets a later call name.
+
+def mark_call(context: Any, case: Case[Any], kwargs: dict[str, Any]) -> None:
+    """``before_call``: remember which test case is being sent (see :attr:`RunContext.calling`)."""
+    run = run_context(case)
+    if run is not None:
+        with run.lock:
+            run.calling = case.id
+
+
+def is_probe(run: RunContext, case: Case[Any]) -> bool:
+    """True for a request a check sends (it never passes through ``before_call``)."""
+    with run.lock:
+        return case.id != run.calling
+
+
+def follow_sent(case: Case[Any], response: Response) -> None:
+    """The suite's transport calls this with every request it sent, a check's probes included:
+    a task a probe started (the server wrongly accepted it) is read to its end before the
+    check that sent the probe goes on, and a session a login probe opened is logged out."""
+    run = run_context(case)
+    if run is None:
+        return
+    op_id = _op_id(case)
+    probe = is_probe(run, case)
+    if probe and op_id == run.surface.login_operation:
+        # A login probe (ignored_auth: no or invalid credentials) the server accepted opened
+        # a session nobody will use: end it now.
+        token = session_token(run.surface, response.status_code, response.headers, _json(response))
+        if token is not None:
+            run.broker.record_login(token)
+            run.broker.end_session(token)
+    follow_task(run, op_id, response.status_code, _json(response), by_probe=probe)
+
+
+def _stateful(case: Case[Any]) -> bool:
+    from schemathesis.generation.meta import TestPhase
+
+    return case.meta is not None and case.meta.phase.name == TestPhase.STATEFUL
+
+
+def track_calls(context: Any, case: Case[Any], response: Response) -> None:
+    """``after_call``: read the task a call started to its end, and end sessions no one needs.
+
+    Runs before any check, so the task is over before a check's probe (no session, an
+    invalid or a read-only one) is sent for the same object. A session a test case's login
+    opened is logged out at once outside the stateful phase (no link carries it anywhere);
+    in a stateful scenario its flow may log it out, and the scenario's end does otherwise. The
+    fresh session given to a logout call is logged out right after it, if the call did not. A server (a real vCenter)
+    caps the sessions a user may hold: at most a few are ever open together.
     """
     run = run_context(case)
     if run is None:
@@ -451,22 +646,19 @@ def track_calls(context: Any, case: Case[Any], response: Response) -> None:
         token = session_token(surface, status, response.headers, _json(response))
         if token is not None:
             run.broker.record_login(token)
-    elif op_id in surface.logout_operations and 200 <= status < 300:
-        assert surface.session_header is not None
+            if not _stateful(case):
+                run.broker.end_session(token)
+    elif op_id in surface.logout_operations and surface.session_header is not None:
         sent = response.request.headers.get(surface.session_header)
-        if isinstance(sent, str):
+        if isinstance(sent, str) and 200 <= status < 300:
             run.broker.record_logout(sent)
+        run.broker.end_spares()
     if 200 <= status < 300 and case.path_parameters:
         with run.lock:
             for name, value in case.path_parameters.items():
                 if isinstance(value, str):
                     run.answered.setdefault((op_id, name), set()).add(value)
-    read = surface.task_reads.get(op_id)
-    if read is not None and 200 <= status < 300:
-        task_id = json_pointer(_json(response), read.id_pointer)
-        if isinstance(task_id, str) and task_id:
-            with run.lock:
-                run.started_tasks.add(task_id)
+    follow_task(run, op_id, status, _json(response))
 
 
 # before_call is a global hook in schemathesis (there is no schema-level one); outside a run of
@@ -476,5 +668,8 @@ schemathesis.hooks.GLOBAL_HOOK_DISPATCHER.register_hook_with_name(
     reset_between_phases, "before_call"
 )
 schemathesis.hooks.GLOBAL_HOOK_DISPATCHER.register_hook_with_name(guard_accounts, "before_call")
+schemathesis.hooks.GLOBAL_HOOK_DISPATCHER.register_hook_with_name(guard_credentials, "before_call")
 schemathesis.hooks.GLOBAL_HOOK_DISPATCHER.register_hook_with_name(guard_objects, "before_call")
+schemathesis.hooks.GLOBAL_HOOK_DISPATCHER.register_hook_with_name(issue_spare, "before_call")
+schemathesis.hooks.GLOBAL_HOOK_DISPATCHER.register_hook_with_name(mark_call, "before_call")
 schemathesis.hooks.GLOBAL_HOOK_DISPATCHER.register_hook_with_name(track_calls, "after_call")

@@ -12,13 +12,20 @@ document (and why), and the operations that did not run (and the flag that would
 The JUnit file has a ``<testsuite>`` per surface (with ``timestamp`` and ``hostname``) and a
 ``<testcase>`` per operation and check (``classname`` = ``<surface>.<operationId>``, ``name`` =
 the check), failures as ``<failure>`` with the reproduction in the text, operations left out and
-checks skipped as ``<skipped>``.
+checks skipped as ``<skipped>``, and a testcase per declared link (a ``<failure>`` when it was
+never followed under ``--require-links``). It validates against the common JUnit schema
+(Jenkins' ``junit-10.xsd``: a testcase's ``<skipped>``, ``<error>`` and ``<failure>`` before its
+``<system-out>``), and every text and attribute is XML 1.0: a character XML cannot carry (a
+control character or lone surrogate echoed back from a fuzzed request) is written as its
+``\\xNN`` / ``\\uNNNN`` escape. A server that could not be reached at all is one suite with one
+error testcase (:func:`write_junit_unreachable`).
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,7 +37,14 @@ from rich.text import Text
 
 from .results import SuiteResult, SurfaceResult
 
-__all__ = ["CHECK_LABELS", "render_summary", "summary_lines", "write_junit"]
+__all__ = [
+    "CHECK_LABELS",
+    "render_summary",
+    "summary_lines",
+    "write_junit",
+    "write_junit_unreachable",
+    "xml_text",
+]
 
 CHECK_LABELS: dict[str, str] = {
     "not_a_server_error": "5xx",
@@ -147,7 +161,13 @@ def _surface_block(result: SurfaceResult, width: int = 160) -> list[Text | Table
             f"  links followed: {followed} of {len(result.links_declared)} "
             f"in {result.stateful_scenarios} stateful scenarios"
         )
-        if result.links_missed:
+        if result.links_missed and result.links_required:
+            links.append(
+                "  not followed (a failure with --require-links): "
+                + "; ".join(result.links_missed),
+                style="bold red",
+            )
+        elif result.links_missed:
             links.append(
                 "  not followed (fails the run only with --require-links): "
                 + "; ".join(result.links_missed),
@@ -160,13 +180,18 @@ def _surface_block(result: SurfaceResult, width: int = 160) -> list[Text | Table
             f"{op} " + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
             for op, states in sorted(outcomes.items())
         )
+        by_probes = sum(1 for task in result.tasks if task.by_probe)
+        if by_probes:
+            described += f"; {by_probes} started by refusal probes the server accepted"
         parts.append(Text(f"  tasks read to the end: {len(result.tasks)} ({described})"))
     if result.sessions_opened or result.sessions_ended_after:
         parts.append(
             Text(
-                f"  sessions: {result.sessions_opened} opened by test cases' logins, "
-                f"{result.sessions_ended_by_flows} of them logged out by their flow; "
-                f"{result.sessions_ended_after} still open at the end, logged out by the suite"
+                f"  sessions: {result.sessions_opened} opened by test cases' logins "
+                f"({result.sessions_ended_by_flows} logged out by their flow, "
+                f"{result.sessions_ended_early} by the suite after their case or scenario); "
+                f"{result.sessions_ended_after} logged out at the end; at most "
+                f"{result.sessions_peak} open at once"
             )
         )
     for op, count in sorted(result.redirected.items()):
@@ -174,6 +199,14 @@ def _surface_block(result: SurfaceResult, width: int = 160) -> list[Text | Table
             Text(
                 f"  {op}: {count} request(s) aimed at objects not named with --object were "
                 "sent to an id no server has",
+                style="dim",
+            )
+        )
+    for op, count in sorted(result.credentials_replaced.items()):
+        parts.append(
+            Text(
+                f"  {op}: {count} request(s) carrying credentials for another host were sent "
+                "with an account and host that are nobody's",
                 style="dim",
             )
         )
@@ -240,27 +273,45 @@ def _failure_text(result: SurfaceResult, op: str, check: str) -> tuple[str, str]
     return message, "\n\n".join(chunks)
 
 
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with every character XML 1.0 cannot carry written as its escape."""
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _NOT_XML.sub(escape, text)
+
+
+def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
+    return ET.SubElement(suite, "testcase", classname=classname, name=name)
+
+
 def _surface_suite(result: SurfaceResult) -> ET.Element:
     # timestamp: when the run of this surface started; hostname: the server tested.
     suite = ET.Element(
         "testsuite",
         name=result.surface,
         time=f"{result.seconds:.3f}",
-        timestamp=result.started_at.removesuffix("+00:00"),
-        hostname=urlsplit(result.base_url).hostname or "",
     )
+    if result.started_at:
+        suite.set("timestamp", result.started_at.removesuffix("+00:00"))
+    hostname = urlsplit(result.base_url).hostname
+    if hostname:
+        suite.set("hostname", hostname)
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", name="base_url", value=result.base_url)
     ET.SubElement(props, "property", name="requests", value=str(sum(result.cases.values())))
     tests = failures = errors = skipped = 0
+    # Children of a testcase in the order junit-10.xsd wants: skipped, error, failure, and
+    # system-out last.
     for op in result.operations:
         for check in _check_order(c for o, c in result.tallies if o == op):
             tally = result.tallies[(op, check)]
-            case = ET.SubElement(suite, "testcase", classname=f"{result.surface}.{op}", name=check)
-            ET.SubElement(case, "system-out").text = (
-                f"passed {tally.passed}, failed {tally.failed}, errors {tally.errors}, "
-                f"not applicable {tally.not_applicable}"
-            )
+            case = _case(suite, f"{result.surface}.{op}", check)
             tests += 1
             if tally.total == 0:
                 reason = result.inapplicable.get(check, "nothing to check in the responses")
@@ -271,40 +322,50 @@ def _surface_suite(result: SurfaceResult) -> ET.Element:
                 element = ET.SubElement(case, "failure", message=message, type=check)
                 element.text = text
                 failures += 1
+            ET.SubElement(case, "system-out").text = (
+                f"passed {tally.passed}, failed {tally.failed}, errors {tally.errors}, "
+                f"not applicable {tally.not_applicable}"
+            )
     extra = [f for f in result.failures if f.operation not in result.operations]
     for f in extra:
-        case = ET.SubElement(suite, "testcase", classname=f"{result.surface}.run", name=f.check)
+        case = _case(suite, f"{result.surface}.run", f.check)
         ET.SubElement(case, "failure", message=f.title, type=f.check).text = f.message
         tests += 1
         failures += 1
     for check, why in result.skipped_checks.items():
-        case = ET.SubElement(suite, "testcase", classname=f"{result.surface}.run", name=check)
+        case = _case(suite, f"{result.surface}.run", check)
         ET.SubElement(case, "skipped", message=why)
         tests += 1
         skipped += 1
     for op, why in result.skipped_operations.items():
-        case = ET.SubElement(
-            suite, "testcase", classname=f"{result.surface}.{op}", name="(all checks)"
-        )
+        case = _case(suite, f"{result.surface}.{op}", "(all checks)")
         ET.SubElement(case, "skipped", message=why)
         tests += 1
         skipped += 1
     for link in result.links_declared:
-        case = ET.SubElement(suite, "testcase", classname=f"{result.surface}.links", name=link)
+        case = _case(suite, f"{result.surface}.links", link)
         count = result.links_followed[link]
         if count:
             ET.SubElement(case, "system-out").text = f"followed {count} time(s)"
+        elif result.links_required:
+            ET.SubElement(
+                case,
+                "failure",
+                message="link never followed (--require-links)",
+                type="links_followed",
+            ).text = f"No stateful scenario followed {link}."
+            failures += 1
         else:
             ET.SubElement(case, "skipped", message="link not followed in this run")
             skipped += 1
         tests += 1
     for error in result.errors:
-        case = ET.SubElement(suite, "testcase", classname=f"{result.surface}.run", name="error")
+        case = _case(suite, f"{result.surface}.run", "error")
         ET.SubElement(case, "error", message=error.splitlines()[0][:200]).text = error
         tests += 1
         errors += 1
     if result.status == "not-answering":
-        case = ET.SubElement(suite, "testcase", classname=f"{result.surface}.run", name="answers")
+        case = _case(suite, f"{result.surface}.run", "answers")
         ET.SubElement(case, "error", message=result.note or "does not answer")
         tests += 1
         errors += 1
@@ -313,6 +374,53 @@ def _surface_suite(result: SurfaceResult) -> ET.Element:
     suite.set("errors", str(errors))
     suite.set("skipped", str(skipped))
     return suite
+
+
+def _xml_safe(root: ET.Element) -> None:
+    """Make every text, tail and attribute of the tree XML 1.0 (see :func:`xml_text`)."""
+    for element in root.iter():
+        if element.text:
+            element.text = xml_text(element.text)
+        if element.tail:
+            element.tail = xml_text(element.tail)
+        for key, value in element.attrib.items():
+            element.set(key, xml_text(value))
+
+
+def _write(root: ET.Element, path: str | os.PathLike[str]) -> Path:
+    _xml_safe(root)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tree = ET.ElementTree(root)
+    ET.indent(tree)
+    tree.write(out, encoding="utf-8", xml_declaration=True)
+    return out
+
+
+def write_junit_unreachable(
+    path: str | os.PathLike[str], url: str, message: str, *, started_at: str = ""
+) -> Path:
+    """Write the JUnit XML of a run that could not reach the server at ``url`` at all: one
+    suite (``connection``) with one error testcase, so CI shows why nothing was tested."""
+    suite = ET.Element("testsuite", name="connection", tests="1", failures="0", errors="1")
+    suite.set("skipped", "0")
+    suite.set("time", "0.000")
+    if started_at:
+        suite.set("timestamp", started_at.removesuffix("+00:00"))
+    hostname = urlsplit(url).hostname
+    if hostname:
+        suite.set("hostname", hostname)
+    props = ET.SubElement(suite, "properties")
+    ET.SubElement(props, "property", name="base_url", value=url)
+    case = _case(suite, "connection", "server answers")
+    ET.SubElement(
+        case, "error", message=message.splitlines()[0][:200], type="connection"
+    ).text = message
+    root = ET.Element("testsuites", name="vreconnect contract", time="0.000")
+    for key, value in (("tests", "1"), ("failures", "0"), ("errors", "1"), ("skipped", "0")):
+        root.set(key, value)
+    root.append(suite)
+    return _write(root, path)
 
 
 def write_junit(result: SuiteResult, path: str | os.PathLike[str]) -> Path:
@@ -326,9 +434,4 @@ def write_junit(result: SuiteResult, path: str | os.PathLike[str]) -> Path:
             totals[key] += int(suite.get(key, "0"))
     for key, value in totals.items():
         root.set(key, str(value))
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tree = ET.ElementTree(root)
-    ET.indent(tree)
-    tree.write(out, encoding="utf-8", xml_declaration=True)
-    return out
+    return _write(root, path)

@@ -95,12 +95,22 @@ class SurfaceResult:
     """Sessions the test cases' own logins opened."""
     sessions_ended_by_flows: int = 0
     """Of those, the ones a logout test case ended (a stateful flow's link carried it there)."""
+    sessions_ended_early: int = 0
+    """Sessions the suite logged out as soon as nothing could use them any more: after the
+    test case (outside a stateful scenario) or the stateful scenario that opened them."""
     sessions_ended_after: int = 0
-    """Sessions still open at the end (the suite's own, and cases' never logged out), which
-    the suite logged out then."""
+    """Sessions still open at the end (the suite's own above all), which the suite logged out
+    then."""
+    sessions_peak: int = 0
+    """The most sessions of the run known open on the server at once."""
     redirected: dict[str, int] = field(default_factory=dict)
     """operationId -> state-changing requests sent to an id no server has instead of an object
     nobody named (a server the suite does not own)."""
+    credentials_replaced: dict[str, int] = field(default_factory=dict)
+    """operationId -> requests whose credentials for another host were replaced by nobody's
+    (a server the suite does not own)."""
+    links_required: bool = False
+    """``--require-links``: a declared link never followed is a failure of the surface."""
 
     @property
     def ok(self) -> bool:
@@ -111,6 +121,11 @@ class SurfaceResult:
     def links_missed(self) -> list[str]:
         """Declared links that were never followed."""
         return [link for link in self.links_declared if self.links_followed[link] == 0]
+
+    @property
+    def failure_count(self) -> int:
+        """Distinct failures, counting each link never followed under ``--require-links``."""
+        return len(self.failures) + (len(self.links_missed) if self.links_required else 0)
 
     def tally(self, operation: str, check: str) -> CheckTally:
         """The tally of ``check`` for ``operation`` (created on first use)."""
@@ -163,7 +178,7 @@ class SuiteResult:
     @property
     def failure_count(self) -> int:
         """Distinct failures over all surfaces."""
-        return sum(len(s.failures) for s in self.surfaces)
+        return sum(s.failure_count for s in self.surfaces)
 
 
 class Redactor:

@@ -13,12 +13,14 @@ contract`` call. For each surface it:
    operation and check how often it passed, failed or had nothing to look at, each distinct
    failure with a redacted curl command to reproduce it, which of the document's links the
    stateful runs followed, how the tasks ended and what became of the sessions;
-5. logs out every session still open (its own, and those test cases' logins opened).
+5. logs out every session still open (its own; those test cases' logins opened are logged out
+   as soon as their case or stateful scenario is over).
 
-Everything is sequential (one schemathesis worker, checks that wait for every task a call
-starts), so no two requests ever run against the same object at once. A run depends on the
-seed, the documents and the server's answers alone: two runs with one seed against the same
-server send the same requests. A server refusing the user's password stops the whole run
+Everything is sequential (one schemathesis worker; every task a call -- or a check's probe --
+starts is read to its end before anything else is sent), so no two changes ever run against
+the same object at once. A run depends on the seed, the documents and the server's answers
+alone: two runs with one seed against the same server send the same requests. A server
+refusing the user's password stops the whole run
 (:class:`~vreconnect.contract.sessions.CredentialsRejected`).
 """
 
@@ -40,7 +42,7 @@ import requests
 import yaml
 
 from .applicability import check_applied, inapplicable_checks
-from .checks import READ_PRIVILEGES, STARTED_TASK, RunContext, json_pointer
+from .checks import READ_PRIVILEGES, STARTED_TASK, RunContext, follow_sent, json_pointer
 from .results import FailureRecord, Redactor, SuiteResult, SurfaceResult
 from .sessions import (
     Credentials,
@@ -63,6 +65,7 @@ __all__ = [
     "load_document",
     "object_parameters",
     "privileged_operations",
+    "required_objects",
     "run_suite",
     "run_surface",
     "surface_answers",
@@ -113,6 +116,13 @@ class SuiteOptions:
     request_timeout: float = 60.0
     discover: bool = True
     """Ask the server for object ids (a simulator's ``/_sim/objects``, the VR pairings)."""
+    require_links: bool = False
+    """A declared link no stateful scenario followed fails the surface (``--require-links``)."""
+
+
+def _now() -> str:
+    """The current time, ISO 8601 in UTC (a surface's ``started_at``)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def load_document(surface: Surface) -> tuple[Path, dict[str, Any]]:
@@ -297,21 +307,22 @@ def _suite_schema_class(base: type, run: RunContext, target: Target) -> type:
     """A subclass of schemathesis' schema class carrying this run.
 
     The run context is what the suite's checks look up; the transport override gives remote
-    targets the CLI's TLS; the state machine override resets an owned simulator before every
-    stateful scenario, so every flow (log in, start a task, read it, log out) starts from the
-    scenario and a replayed scenario sees the same server.
+    targets the CLI's TLS and reads every task a request started to its end; the state
+    machine override resets an owned simulator before every stateful scenario, so every flow
+    (log in, start a task, read it, log out) starts from the scenario and a replayed scenario
+    sees the same server, and logs out what the scenario's flows left open when it ends.
     """
-    tls_transport = target.transport()
+    # Every request schemathesis sends for this run -- probes included, and cases too on a
+    # remote target -- goes through it: a task one starts is read to its end at once.
+    suite_transport = target.transport(after_send=follow_sent)
     reset = target.on_reset
 
     class SuiteSchema(base):  # type: ignore[misc]
         vreconnect_run: ClassVar[RunContext] = run
 
-        if tls_transport is not None:
-
-            @property
-            def transport(self) -> Any:
-                return tls_transport
+        @property
+        def transport(self) -> Any:
+            return suite_transport
 
         def build_state_machine(self, *args: Any, **kwargs: Any) -> type:
             # Stateful steps take their values from links, never from schemathesis' pool of
@@ -322,17 +333,21 @@ def _suite_schema_class(base: type, run: RunContext, target: Target) -> type:
             if feedback is not None:
                 kwargs["feedback"] = dataclasses.replace(feedback, extra_data_source=None)
             machine: type = super().build_state_machine(*args, **kwargs)
-            if reset is None:
-                return machine
 
-            class ResettingMachine(machine):  # type: ignore[misc]
+            class SuiteMachine(machine):  # type: ignore[misc]
                 def __init__(self) -> None:
-                    assert reset is not None
-                    reset()
-                    run.broker.forget()
+                    if reset is not None:
+                        run.reset_server()
                     super().__init__()
 
-            return ResettingMachine
+                def teardown(self) -> None:
+                    # The scenario is over: no link carries its sessions any further.
+                    try:
+                        run.broker.end_flows()
+                    finally:
+                        super().teardown()
+
+            return SuiteMachine
 
     SuiteSchema.__name__ = SuiteSchema.__qualname__ = f"SuiteSchema_{run.surface.name}"
     return SuiteSchema
@@ -483,9 +498,13 @@ def _add_case_hooks(schema: Any, surface: Surface, steering: _Steering) -> None:
         key = (op_id, name)
         if key not in stateful_pins:
             succeeded = [v for v in steering.answered(op_id, name) if v in values]
-            # Half of the choices among all values: an object that refused in the phases
-            # before may accept now (and fewer phases saw it than there are objects).
-            stateful_pins[key] = succeeded + list(values) if succeeded else list(values)
+            # Half of the choices among the objects that succeeded, half among all of them:
+            # an object that refused in the phases before may accept now (and fewer phases
+            # saw it than there are objects). Four of sixteen hosts accept an HA
+            # reconfiguration: with each listed once, a stateful step picked one of them too
+            # rarely to start a chain (its links went unfollowed at the CLI's default budget).
+            repeat = -(-len(values) // len(succeeded)) if succeeded else 0
+            stateful_pins[key] = succeeded * repeat + list(values)
         return stateful_pins[key]
 
     def steer(op_id: str, case: Any, rnd: Any) -> Any:
@@ -617,6 +636,20 @@ def object_parameters(
     return found
 
 
+def required_objects(surface: Surface, spec: Mapping[str, Any]) -> dict[str, set[str]]:
+    """State-changing operationId -> the kinds of object that must be named for it to run on a
+    server the suite does not own: those its path names (tasks aside: a task this run started
+    counts as named) and the one it changes without naming it (``Surface.implicit_objects``)."""
+    found: dict[str, set[str]] = {}
+    for op_id, params in object_parameters(surface, spec).items():
+        kinds = {kind for kind in params.values() if kind is not STARTED_TASK}
+        implicit = surface.implicit_objects.get(op_id)
+        if implicit is not None:
+            kinds.add(implicit)
+        found[op_id] = kinds
+    return found
+
+
 def run_surface(
     surface: Surface,
     target: Target,
@@ -648,7 +681,7 @@ def run_surface(
     result = SurfaceResult(
         surface=surface.name,
         base_url=base_url,
-        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        started_at=_now(),
     )
     # The embedded simulator is the suite's own; any other server is somebody's real one.
     owned = target.on_reset is not None
@@ -656,6 +689,7 @@ def run_surface(
 
     all_ops = document_operations(spec)
     objects_of = object_parameters(surface, spec)
+    kinds_of = required_objects(surface, spec)
     allowed: list[str] = []
     for op_id, _, _, _ in all_ops:
         if surface.auth == "none" or op_id in surface.safe_operations:
@@ -664,11 +698,7 @@ def run_surface(
         if options.allow is not None and op_id not in options.allow:
             result.skipped_operations[op_id] = f"changes state (run it with --allow {op_id})"
             continue
-        missing = [
-            kind
-            for kind in objects_of.get(op_id, {}).values()
-            if kind is not STARTED_TASK and not named.get(kind)
-        ]
+        missing = sorted(kind for kind in kinds_of.get(op_id, ()) if not named.get(kind))
         if not owned and missing:
             result.skipped_operations[op_id] = (
                 "changes state: on a server the suite does not own it runs only on objects "
@@ -692,7 +722,9 @@ def run_surface(
         discovered = discover_objects(target) if options.discover else {}
     pins: dict[str, list[str]] = {k: list(v) for k, v in discovered.items()}
     for kind, values in options.objects.items():
-        pins[kind] = list(dict.fromkeys([*values, *pins.get(kind, [])]))
+        # After the ones the server listed: naming an object it lists changes no choice, so
+        # a run against a served simulator draws as the embedded run does.
+        pins[kind] = list(dict.fromkeys([*pins.get(kind, []), *values]))
     state_changing = frozenset(op for op in allowed if op in objects_of)
 
     run = RunContext(
@@ -703,7 +735,13 @@ def run_surface(
         admin=options.admin if surface.auth != "none" else None,
         readonly=options.readonly if surface.auth != "none" else None,
         task_timeout=options.task_timeout,
-        task_poll_interval=0.0 if target.is_in_process else options.task_poll_interval,
+        # In process a read costs next to nothing: tasks of the simulator's default scenario
+        # end at once, and one that takes a while is read often enough to end on time.
+        task_poll_interval=(
+            min(options.task_poll_interval, 0.05)
+            if target.is_in_process
+            else options.task_poll_interval
+        ),
         error_log=target.error_log,
         # The embedded simulator has no lockout; a real server's accounts need protecting.
         protected=(
@@ -717,6 +755,15 @@ def run_surface(
             }
         ),
         reset=target.on_reset,
+        forwarded=(
+            {}
+            if owned
+            else {
+                op_id: [f for f in surface.forwarded_credentials if op_id in f.operations]
+                for op_id in allowed
+                if any(op_id in f.operations for f in surface.forwarded_credentials)
+            }
+        ),
         object_guard=(
             None
             if owned
@@ -731,15 +778,20 @@ def run_surface(
     )
     if target.error_log is not None:
         run.errors_seen = len(target.error_log())
-    if run.privileges and run.readonly is None:
+    if surface.auth != "none" and privileged_operations(surface, spec) and not run.privileges:
+        # Every operation that needs a privilege changes state, and none was allowed.
+        result.skipped_checks["privilege_required"] = "no state-changing operation allowed"
+    elif run.privileges and run.readonly is None:
         result.skipped_checks["privilege_required"] = "needs --readonly-user"
 
     # A login that fails here (wrong password, the surface is down) ends the surface: every
     # check would only report the same thing again. A refused password ends the whole run.
+    # The read-only user logs in too whenever one is given (even with nothing to refuse it):
+    # a wrong password for it is found now, not silently never.
     if surface.auth != "none":
         try:
             broker.token(options.admin)
-            if run.readonly is not None and run.privileges:
+            if run.readonly is not None:
                 broker.token(run.readonly)
         except CredentialsRejected:
             broker.logout_all()
@@ -841,17 +893,21 @@ def run_surface(
     finally:
         result.tasks = list(run.tasks)
         result.redirected = dict(run.redirected)
+        result.credentials_replaced = dict(run.credentials_replaced)
         try:
             broker.logout_all()
         except Exception:  # never mask the run's own outcome
             log.debug("logout after the run failed", exc_info=True)
         result.sessions_opened = broker.flow_sessions_opened
         result.sessions_ended_by_flows = broker.flow_sessions_ended
+        result.sessions_ended_early = broker.sessions_ended_early
         result.sessions_ended_after = broker.sessions_ended_after
+        result.sessions_peak = broker.sessions_peak
 
+    result.links_required = options.require_links
     if result.errors:
         result.status = "error"
-    elif result.failures:
+    elif result.failures or (result.links_required and result.links_missed):
         result.status = "failed"
     result.seconds = time.monotonic() - started
     return result
@@ -993,6 +1049,7 @@ def run_suite(
                         base_url=target.url(surface.base_path.format(release=options.release)),
                         status="not-answering",
                         note=why,
+                        started_at=_now(),
                     )
                 )
             continue
@@ -1016,6 +1073,7 @@ def run_suite(
                     base_url=target.url(surface.base_path.format(release=options.release)),
                     status="error",
                     errors=[suite.credentials_rejected],
+                    started_at=_now(),
                 )
             )
             break

@@ -8,9 +8,12 @@ the rest of the run depends on.
 Stateful flows carry their own session: a ``Login`` step opens one, and the document's links
 pass it on (in the session header) to the operations after it, down to the ``Logout`` that
 ends it. The broker learns every session a test case's login opened (``record_login``), and
-the auth provider leaves such a session on a case that a link gave it. Whatever is still open
-when the run ends -- the broker's own sessions, spare ones a failed logout did not end, and
-sessions test cases opened and never logged out -- is logged out then (``logout_all``).
+the auth provider leaves such a session on a case that a link gave it. A server caps how many
+sessions a user may hold, so none is kept longer than something can use it: a session a test
+case opened outside a stateful scenario is logged out right after that case, one a logout
+call failed to end right after that call, and those a scenario's flows left open when the
+scenario ends (``end_session``, ``end_spares``, ``end_flows``). Whatever is still open when
+the run ends -- the broker's own sessions above all -- is logged out then (``logout_all``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
     from schemathesis.generation.case import Case
 
 __all__ = [
+    "SPARE_SESSION",
     "AuthData",
     "Credentials",
     "CredentialsRejected",
@@ -152,8 +156,14 @@ class SessionBroker:
         """Sessions the test cases' own logins opened."""
         self.flow_sessions_ended = 0
         """Of those, the ones a logout test case ended (a flow's link carried it there)."""
+        self.sessions_ended_early = 0
+        """Sessions test cases opened that the broker logged out as soon as nothing could use
+        them any more (after the case, or the stateful scenario, that opened them)."""
         self.sessions_ended_after = 0
         """Sessions still open when the run ended, which :meth:`logout_all` logged out."""
+        self.sessions_peak = 0
+        """The most sessions of this run known open at once (the broker's, spare ones and
+        those test cases opened)."""
 
     # -- logins ---------------------------------------------------------------------------------
 
@@ -216,12 +226,19 @@ class SessionBroker:
             raise LoginFailed(message)
         return token
 
+    def _count_open(self) -> None:
+        # Under self._lock.
+        self.sessions_peak = max(
+            self.sessions_peak, len(self._tokens) + len(self._spare) + len(self._flows)
+        )
+
     def token(self, creds: Credentials) -> str:
         """The cached session of ``creds`` (logging in on first use)."""
         with self._lock:
             found = self._tokens.get(creds)
             if found is None:
                 found = self._tokens[creds] = self.login(creds)
+                self._count_open()
             return found
 
     def spare(self, creds: Credentials) -> str:
@@ -229,6 +246,7 @@ class SessionBroker:
         token = self.login(creds)
         with self._lock:
             self._spare.add(token)
+            self._count_open()
         return token
 
     def record_login(self, token: str) -> None:
@@ -239,6 +257,42 @@ class SessionBroker:
             if token not in self._flows:
                 self._flows.add(token)
                 self.flow_sessions_opened += 1
+                self._count_open()
+
+    def end_session(self, token: str) -> None:
+        """Log out session ``token`` a test case opened, now (nothing will use it any more)."""
+        with self._lock:
+            if token not in self._flows:
+                return
+            self._flows.discard(token)
+        self._end([token], flows=True)
+
+    def end_spares(self) -> None:
+        """Log out every spare session still open (a logout call was sent: the spare it was
+        given is ended or never will be -- a negative case may have dropped the header)."""
+        with self._lock:
+            spare = sorted(self._spare)
+            self._spare.clear()
+        self._end(spare, flows=False)
+
+    def end_flows(self) -> None:
+        """Log out every session test cases opened, and every spare one (a stateful scenario
+        ended: no link can carry them any further)."""
+        with self._lock:
+            flows = sorted(self._flows)
+            spare = sorted(self._spare)
+            self._flows.clear()
+            self._spare.clear()
+        self._end(flows, flows=True)
+        self._end(spare, flows=False)
+
+    def _end(self, tokens: list[str], *, flows: bool) -> None:
+        for token in tokens:
+            with contextlib.suppress(requests.RequestException):
+                self._logout(token)
+                if flows:
+                    with self._lock:
+                        self.sessions_ended_early += 1
 
     def record_logout(self, token: str) -> None:
         """A logout test case ended session ``token``."""
@@ -303,6 +357,10 @@ def _fault_name(r: requests.Response) -> str:
     return ""
 
 
+SPARE_SESSION = "vreconnect-contract-spare-session"
+"""Stands for the fresh session a logout case gets, until just before it is sent."""
+
+
 class NotAllowed(Exception):
     """A request for an operation the run was not allowed to send (a safety net)."""
 
@@ -320,7 +378,7 @@ def make_auth_provider(
     * ``basicAuth`` operations (the REST logins): the user's HTTP Basic credentials;
     * ``sessionHeader`` operations: the session a link carried from the flow's own login step
       if the case has one (so a flow logs in, works and logs out on one session), else the
-      user's cached session, or a fresh one for a logout.
+      user's cached session, or a fresh one for a logout (:data:`SPARE_SESSION` until the call).
 
     schemathesis instantiates the class itself, without arguments, hence the closure.
     ``allowed``: the operations the run may send; a case for any other one is stopped here,
@@ -344,7 +402,10 @@ def make_auth_provider(
                 if isinstance(carried, str) and broker.is_flow_session(carried):
                     return AuthData("session", carried)
                 if op_id in surface.logout_operations:
-                    return AuthData("session", broker.spare(creds))
+                    # schemathesis sets auth when it generates a case, a batch of them before
+                    # any is sent: the fresh session is made just before the call instead
+                    # (checks.issue_spare), so at most one is ever waiting.
+                    return AuthData("session", SPARE_SESSION)
                 return AuthData("session", broker.token(creds))
             return None
 

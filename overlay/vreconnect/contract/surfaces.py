@@ -30,6 +30,7 @@ __all__ = [
     "VR",
     "AuthKind",
     "BodyPin",
+    "ForwardedCredentials",
     "ObjectPin",
     "Refusal",
     "Surface",
@@ -141,6 +142,30 @@ class BodyPin:
 
 
 @dataclass(frozen=True)
+class ForwardedCredentials:
+    """An object in a request body with credentials the server uses to log in *elsewhere*.
+
+    The server connects to the host the object names and logs in there with its user name and
+    password (a reconnect logs into the ESXi host, a redeploy into the management vCenter, a
+    pairing reconnect into the remote PSC). On a server the suite does not own, a generated
+    host (``0`` is the server itself) with the documented example's account (a real one on
+    most servers) could lock that account out, and the suite's own password must never go to
+    a host the generator made up: every such field is sent with a value that is nobody's
+    (see :func:`vreconnect.contract.checks.guard_credentials`).
+    """
+
+    operations: tuple[str, ...]
+    pointer: str
+    """JSON pointer of the object in the request body."""
+    users: tuple[str, ...] = ()
+    passwords: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    """Fields naming the host to connect to (a DNS name or an address)."""
+    urls: tuple[str, ...] = ()
+    """Fields naming it by URL."""
+
+
+@dataclass(frozen=True)
 class Surface:
     """One OpenAPI document and what the suite needs to test a server against it."""
 
@@ -176,6 +201,11 @@ class Surface:
     """Pin the ``Login`` body's ``userName`` and ``password`` (together) to the suite's user."""
     stateful_examples: frozenset[str] = frozenset()
     """Task-starting operations whose stateful steps also send the documented request example."""
+    implicit_objects: Mapping[str, str] = field(default_factory=dict)
+    """State-changing operationId -> the kind of object it changes without naming it in its
+    path (a vCenter has one VCHA cluster). On a server the suite does not own it runs only
+    when that object was named (``--object KIND=NAME``), like an object in the path."""
+    forwarded_credentials: tuple[ForwardedCredentials, ...] = ()
     config: Mapping[str, Any] = field(default_factory=dict)
     """The surface's schemathesis configuration (keys as in ``schemathesis.toml``)."""
     operation_config: tuple[Mapping[str, Any], ...] = ()
@@ -277,6 +307,17 @@ VIM25 = Surface(
     # A generated cnxSpec.hostName is almost never a valid host name (InvalidName answers the
     # call), so without the documented example a stateful reconnect would rarely start a task.
     stateful_examples=frozenset({"ReconnectHost_Task"}),
+    # Page 000: the reconnect connects to cnxSpec.hostName and logs in as cnxSpec.userName
+    # ("The administration account on the host"); vimAccountName is an account it sets up.
+    forwarded_credentials=(
+        ForwardedCredentials(
+            ("ReconnectHost_Task",),
+            "/cnxSpec",
+            users=("userName", "vimAccountName"),
+            passwords=("password", "vimAccountPassword"),
+            hosts=("hostName",),
+        ),
+    ),
     config={"checks": _VIM_CHECKS},
 )
 
@@ -376,6 +417,28 @@ VCENTER = Surface(
     # The VCHA cluster is degraded once: a redeploy heals it, so later stateful steps start from
     # the documented request example too (a generated placement names no existing object).
     stateful_examples=frozenset({"vcha_cluster_passive_redeploy_task"}),
+    # Page 003: the redeploy changes the vCenter's one VCHA cluster, which its path does not
+    # name: on a server not owned it runs only with --object vcha-cluster=NAME.
+    implicit_objects={"vcha_cluster_passive_redeploy_task": "vcha-cluster"},
+    # Page 003, vc_spec.active_location: "Connection information for the management vCenter
+    # Server of the Active Node", with the user name and password to log in there; the read
+    # (vcha_cluster_get) takes the same vc_spec (protocols.md).
+    forwarded_credentials=(
+        ForwardedCredentials(
+            ("vcha_cluster_get",),
+            "/vc_spec/active_location",
+            users=("username",),
+            passwords=("password",),
+            hosts=("hostname",),
+        ),
+        ForwardedCredentials(
+            ("vcha_cluster_passive_redeploy_task",),
+            "/spec/vc_spec/active_location",
+            users=("username",),
+            passwords=("password",),
+            hosts=("hostname",),
+        ),
+    ),
     # Whether the redeploy task succeeds depends on where it deploys: the example's datastore
     # is one of the server's datastores, pinned to each of them in turn (a full one makes the
     # task fail).
@@ -433,6 +496,16 @@ VR = Surface(
             "/pair_psc_info/username",
             credentials="/pair_psc_info/password",
             owned_only=True,
+        ),
+    ),
+    # Page 004, PscInfo: the reconnect logs into the remote site's PSC at pair_psc_info.url.
+    forwarded_credentials=(
+        ForwardedCredentials(
+            ("reconnect_pairing",),
+            "/pair_psc_info",
+            users=("username",),
+            passwords=("password",),
+            urls=("url",),
         ),
     ),
     # pair_vc_id must name the pairing's remote vCenter Server (400 otherwise): the documented

@@ -28,8 +28,12 @@ from urllib3.exceptions import InsecureRequestWarning
 from vreconnect.tls import TLSConfig
 
 if TYPE_CHECKING:
+    from schemathesis import Response
     from schemathesis.generation.case import Case
     from schemathesis.transport.requests import RequestsTransport
+
+AfterSend = Callable[["Case[Any]", "Response"], None]
+"""Called with every request a transport sent, and its response."""
 
 __all__ = ["IN_PROCESS_ROOT", "TLSAdapter", "Target", "discover_objects"]
 
@@ -152,16 +156,17 @@ class Target:
         """``tls-verify`` for schemathesis' own sessions (used with :meth:`transport`)."""
         return True if self.app is not None else _requests_verify(self.tls)
 
-    def transport(self) -> RequestsTransport | None:
-        """The transport schemathesis must use for this target, None for its default.
+    def transport(self, after_send: AfterSend | None = None) -> RequestsTransport:
+        """The transport schemathesis must use for this target.
 
         Remote targets get a transport that mounts :class:`TLSAdapter` on every session it
         sends through, so schemathesis' requests and probes trust the server exactly as the CLI
-        does. In-process targets use schemathesis' ASGI transport.
+        does; in-process targets schemathesis' ASGI transport. ``after_send`` is called with
+        every request sent through it (and its response) before ``send`` returns.
         """
         if self.app is not None:
-            return None
-        return _make_transport(self.tls)
+            return _make_asgi_transport(after_send)
+        return _make_transport(self.tls, after_send)
 
 
 @contextmanager
@@ -172,7 +177,7 @@ def _quiet_tls_warnings() -> Iterator[None]:
         yield
 
 
-def _make_transport(tls: TLSConfig) -> RequestsTransport:
+def _make_transport(tls: TLSConfig, after_send: AfterSend | None) -> RequestsTransport:
     from schemathesis.transport.requests import REQUESTS_TRANSPORT, RequestsTransport
 
     adapter = TLSAdapter(tls)
@@ -190,10 +195,33 @@ def _make_transport(tls: TLSConfig) -> RequestsTransport:
             session.mount("https://", adapter)
             kwargs["verify"] = verify
             with _quiet_tls_warnings():
-                return super().send(case, session=session, **kwargs)
+                response = super().send(case, session=session, **kwargs)
+            if after_send is not None:
+                after_send(case, response)
+            return response
 
     transport = _TLSTransport()
     # Serializers (JSON, form, ...) are registered on the module-level transport instance.
+    transport._copy_serializers_from(REQUESTS_TRANSPORT)
+    return transport
+
+
+def _make_asgi_transport(after_send: AfterSend | None) -> RequestsTransport:
+    from schemathesis.transport.asgi import ASGITransport
+    from schemathesis.transport.requests import REQUESTS_TRANSPORT
+
+    class _ASGITransport(ASGITransport):
+        """schemathesis' ASGI transport, calling ``after_send`` with every response."""
+
+        def send(
+            self, case: Case[Any], *, session: requests.Session | None = None, **kwargs: Any
+        ) -> Any:
+            response = super().send(case, session=session, **kwargs)
+            if after_send is not None:
+                after_send(case, response)
+            return response
+
+    transport = _ASGITransport()
     transport._copy_serializers_from(REQUESTS_TRANSPORT)
     return transport
 
