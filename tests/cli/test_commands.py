@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import socket
 import threading
 from pathlib import Path
@@ -26,6 +27,7 @@ from .conftest import (
     VCHA_SPEC,
     ServedSimulator,
     invoke,
+    run_cli,
 )
 
 pytestmark = pytest.mark.socket
@@ -339,6 +341,13 @@ def test_vr_wrong_psc_password_fails_in_the_task(runner: CliRunner, sim: ServedS
     error = _json(result.stdout)["error"]
     assert isinstance(error, dict) and error["task_id"]
     assert "not-it-Xy9" not in result.output
+    # Off a terminal, progress is plain lines: a failed task shows no percentage.
+    args = ["vr", "reconnect", PAIRING, "--psc-password-env", "PSC_PW"]
+    plain = invoke(runner, sim, args, env={"PSC_PW": "not-it-Xy9"})
+    assert plain.exit_code == 1
+    final = plain.stdout.splitlines()[-1]
+    assert final.startswith(f"reconnect pairing {PAIRING[:8]}: ") and " failed (" in final, final
+    assert "%" not in final
 
 
 def test_vr_unknown_pairing_names_it(runner: CliRunner, sim: ServedSimulator) -> None:
@@ -401,7 +410,10 @@ def test_task_wait_explicit_kind_and_unknown_format(
 ) -> None:
     started = invoke(runner, sim, ["host", "reconnect", DISCONNECTED_HOST, "--no-wait", "--json"])
     task_id = str(_json(started.stdout)["task"]["id"])  # type: ignore[index]
-    assert invoke(runner, sim, ["task", "wait", task_id, "--kind", "vim25"]).exit_code == 0
+    waited = invoke(runner, sim, ["task", "wait", task_id, "--kind", "vim25"])
+    assert waited.exit_code == 0, waited.output
+    # The target is the task itself: said once, without an operation the id does not tell.
+    assert re.fullmatch(rf"{task_id}: succeeded in \d+\.\ds", waited.stdout.splitlines()[-1])
     unknown = invoke(runner, sim, ["task", "wait", "what-is-this"])
     assert unknown.exit_code == 2 and "--kind" in unknown.stderr
     missing = invoke(runner, sim, ["task", "wait", "task-99999"])
@@ -435,9 +447,24 @@ def test_untrusted_certificate_is_a_connection_error_with_a_hint(
 ) -> None:
     result = invoke(runner, sim, ["vasa", "reconnect", PROVIDER], env={"VRECONNECT_CA_FILE": ""})
     assert result.exit_code == 4
-    hint = result.stderr.split("hint: ")[1]
-    assert hint.startswith("the server certificate is not trusted")
-    assert "--ca-file" in hint and sim.sha256 in hint
+    error, hint = result.stderr.splitlines()
+    # What failed, in the CLI's words (not the library's "pass tls=TLSConfig..." advice) ...
+    assert error.startswith("error: TransportError: ")
+    assert error.endswith(": the server certificate is not trusted (self-signed certificate)")
+    # ... and the flags to pass, with what the server presents.
+    assert hint.startswith("hint: ") and f"--thumbprint {sim.sha256}" in hint
+    assert "--ca-file FILE" in hint
+
+
+def test_insecure_warns_once_in_the_cli_s_words(sim: ServedSimulator) -> None:
+    # A fresh process: the library warns about insecure mode once per process.
+    proc = run_cli(sim, ["--insecure", "vasa", "reconnect", PROVIDER])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == [
+        "warning: --insecure: the server certificate is not verified, so anyone on the network "
+        "path can intercept the connection and the password (use --ca-file or --thumbprint "
+        "outside tests)"
+    ]
 
 
 def test_insecure_works_and_contradictions_are_usage_errors(
@@ -534,8 +561,10 @@ def test_no_url_is_a_usage_error(runner: CliRunner, sim: ServedSimulator) -> Non
         (["--url", "vc.example.com"], {}, "must start with https:// or http://"),
         ([], {"VRECONNECT_URL": "https://127.0.0.1:0"}, "VRECONNECT_URL 'https://127.0.0.1:0'"),
         (["--vr-url", "https://vr.example.com:70000"], {}, "--vr-url 'https://vr.example.com:7"),
+        (["--url", "https://a..b"], {}, "--url 'https://a..b': 'a..b' is not a valid host name"),
+        (["--url", "https://256.1.1.1"], {}, "--url 'https://256.1.1.1': not a URL (Invalid IPv4"),
     ],
-    ids=["letters", "too-big", "no-host", "no-scheme", "env-port-0", "vr-url"],
+    ids=["letters", "too-big", "no-host", "no-scheme", "env-port-0", "vr-url", "label", "ipv4"],
 )
 def test_malformed_urls_are_usage_errors_naming_the_setting(
     runner: CliRunner, sim: ServedSimulator, args: list[str], env: dict[str, str], named: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import ADMIN, DISCONNECTED_HOST, PASSWORD, PROVIDER, VRECONNECT, ServedSimulator
-from .terminal import Terminal, has_pty
+from .terminal import Terminal, has_pty, screen_lines
 
 pytestmark = [
     pytest.mark.socket,
@@ -54,9 +54,11 @@ def test_end_of_input_at_the_prompt_is_a_usage_error(sim: ServedSimulator) -> No
     term.press(b"\x04")  # Ctrl-D on an empty line: end of input, no password
     status = term.exit_status()
     assert status == 2, term.text()
+    # The error starts a line of its own, not the prompt's.
     assert "error: UsageError: no password entered (end of input at the password prompt)" in (
-        term.text()
+        screen_lines(term.text())
     )
+    assert f"Password for {ADMIN}: " in screen_lines(term.text())
     assert "Traceback" not in term.text() and "unexpected" not in term.text()
 
 

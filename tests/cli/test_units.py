@@ -372,3 +372,103 @@ def test_simulator_limits_are_refused_as_usage_errors(argv: list[str], too_big: 
     result = CliRunner().invoke(app, [*argv, str(int(limit[too_big]) + 1)])
     assert result.exit_code == 2, result.output
     assert f"{int(limit[too_big])}" in result.output
+
+
+# -- errors found while parsing, before anything connects --------------------------------------
+
+# Nothing listens here: a command that got as far as connecting would exit 4, not 2.
+_NOWHERE = {
+    "VRECONNECT_URL": "https://127.0.0.1:9",
+    "VRECONNECT_USER": "u",
+    "VRECONNECT_PASSWORD": "p",
+    "VRECONNECT_CA_FILE": None,
+    "VRECONNECT_THUMBPRINT": None,
+    "VRECONNECT_INSECURE": None,
+}
+
+
+def _float_options() -> list[tuple[list[str], str]]:
+    """(command path plus its required arguments, option) for every float option."""
+    import typer
+
+    found: list[tuple[list[str], str]] = []
+
+    def walk(command: object, path: list[str]) -> None:
+        params = getattr(command, "params", [])
+        arguments = [p for p in params if p.param_type_name == "argument" and p.required]
+        for param in params:
+            float_type = type(param.type).__name__ in ("FloatParamType", "FloatRange")
+            if param.param_type_name == "option" and float_type:
+                found.append(([*path, *("x" for _ in arguments)], param.opts[0]))
+        for name, sub in getattr(command, "commands", {}).items():
+            if not getattr(sub, "hidden", False):
+                walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+@pytest.mark.parametrize(
+    ("command", "option"), _float_options(), ids=lambda x: " ".join(x) if isinstance(x, list) else x
+)
+def test_non_finite_numbers_are_usage_errors(command: list[str], option: str, value: str) -> None:
+    result = CliRunner().invoke(app, [*command, option, value], env=_NOWHERE)
+    assert result.exit_code == 2, result.output
+    first = result.stderr.splitlines()[0]
+    # "... is not a finite number.", or for a bounded option maybe "... is not in the range".
+    assert first.startswith(f"error: UsageError: Invalid value for '{option}': {value} is not ")
+
+
+def test_float_options_include_every_timeout_and_duration() -> None:
+    options = {(" ".join(path), option) for path, option in _float_options()}
+    assert {
+        ("host reconnect x", "--timeout"),
+        ("task wait x", "--timeout"),
+        ("recover-all", "--timeout"),
+        ("recover-all", "--task-seconds"),
+        ("recover-all", "--jitter"),
+        ("contract", "--task-timeout"),
+    } <= options
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["vcha", "redeploy", "--ha-network-type", "FOO"], "Invalid value for '--ha-network-type'"),
+        (["host", "reconnect", "h", "--timeout", "-1"], "-1.0 is not in the range x>=0."),
+        (["host", "reconnect", "h", "--timeout", "1s"], "'1s' is not a valid number."),
+        (["host", "reconnect", "h", "--bogus"], "No such option: --bogus"),
+        (["task", "wait"], "Missing argument 'ID'."),
+    ],
+    ids=["choice", "range", "not-a-number", "unknown-option", "missing-argument"],
+)
+def test_usage_errors_are_one_plain_line_and_a_hint(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(app, args, env=_NOWHERE)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("error: UsageError: ") and message in lines[0], lines
+    command = " ".join(["vreconnect", *args[:2]])
+    assert lines[1:] == [f"hint: see '{command} --help'"]
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("source", ["flag", "env"])
+def test_a_ca_file_must_be_a_pem_bundle(tmp_path: Path, source: str) -> None:
+    not_pem = tmp_path / "passwd"
+    not_pem.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    bad_pem = tmp_path / "bad.pem"
+    bad_pem.write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+    named = "--ca-file" if source == "flag" else "VRECONNECT_CA_FILE"
+    cases = {
+        not_pem: "not a PEM CA bundle (no certificate in it)",
+        bad_pem: "not a PEM CA bundle (a certificate in it is not valid PEM)",
+        tmp_path / "missing.pem": "no such file",
+        tmp_path: "not a file (expected a PEM CA bundle)",
+    }
+    for path, problem in cases.items():
+        args = ["--ca-file", str(path)] if source == "flag" else []
+        env = {**_NOWHERE, "VRECONNECT_CA_FILE": str(path) if source == "env" else None}
+        result = CliRunner().invoke(app, [*args, "vasa", "reconnect", "vasa-2"], env=env)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.splitlines()[0] == f"error: UsageError: {named} {path}: {problem}"

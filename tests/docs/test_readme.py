@@ -16,6 +16,9 @@
   ``text``: an untagged block would otherwise be skipped without anyone noticing.
 * A python line ``print(...)  # VALUE`` promises VALUE as output: each VALUE must appear in
   the block's stdout, in order (a trailing `` ...`` elides the rest of the printed line).
+* The simulator's tasks end at once, except in the sections of :data:`TASK_SECONDS`: there
+  they take that long (set through the control API), so that, e.g., the waiting example's
+  ``TaskTimeout`` branch really runs and prints what it promises.
 """
 
 from __future__ import annotations
@@ -46,12 +49,30 @@ LANGUAGES = {"python", "sh", "text"}
 QUICKSTART = "./scripts/run\n./scripts/test\n"
 # A print whose trailing comment shows what it prints.
 PRINT_WITH_OUTPUT = re.compile(r"^\s*print\(.*\)\s+#\s(?P<value>.+?)\s*$")
+HEADING = re.compile(r"^#{1,6} +(?P<title>.+?) *$", re.M)
+# README section -> seconds every simulated task runs while that section's blocks run.
+TASK_SECONDS = {
+    # wait(timeout=0.01) must time out on a running task, which is then resumed.
+    "Waiting: deadlines, progress, resuming, many tasks": 0.5,
+}
 
 
 def blocks(text: str | None = None) -> list[tuple[str, str]]:
     """(language, code) for every fenced block of README.md (or of ``text``)."""
     text = README.read_text(encoding="utf-8") if text is None else text
     return [(m.group(1).split()[0] if m.group(1) else "", m.group(2)) for m in FENCE.finditer(text)]
+
+
+def sections(text: str | None = None) -> list[str]:
+    """The title of the section each fenced block is in, in the order of :func:`blocks`."""
+    text = README.read_text(encoding="utf-8") if text is None else text
+    titles = []
+    for match in FENCE.finditer(text):
+        # Headings only outside the blocks: a python comment line also starts with "#".
+        prose = FENCE.sub("", text[: match.start()])
+        headings = HEADING.findall(prose)
+        titles.append(headings[-1] if headings else "")
+    return titles
 
 
 def promised_outputs(code: str) -> list[str]:
@@ -79,11 +100,13 @@ def missing_outputs(code: str, stdout: str) -> list[str]:
 def runnable() -> list[object]:
     """The blocks the suite executes, as pytest params named after their first line."""
     out: list[object] = []
-    for index, (lang, code) in enumerate(blocks()):
+    for index, ((lang, code), section) in enumerate(zip(blocks(), sections(), strict=True)):
         if lang not in ("python", "sh") or code == QUICKSTART:
             continue
         first = code.strip().splitlines()[0][:50]
-        out.append(pytest.param(lang, code, id=f"{index}-{lang}-{first}"))
+        seconds = TASK_SECONDS.get(section)
+        slow = f"-tasks {seconds}s" if seconds is not None else ""
+        out.append(pytest.param(lang, code, seconds, id=f"{index}-{lang}-{first}{slow}"))
     return out
 
 
@@ -117,6 +140,23 @@ def test_fence_and_output_checks_can_fail() -> None:
     assert missing_outputs(code, "a b\n2\n") == ["a"]  # in order
 
 
+def test_sections_with_slow_tasks_exist_and_promise_outputs() -> None:
+    """A renamed heading must not silently turn the slow tasks off (see TASK_SECONDS)."""
+    found = sections()
+    assert sections("# A\n```sh\nx\n```\n## B c\n```python\n# not a heading\n```\n") == [
+        "A",
+        "B c",
+    ]
+    for title in TASK_SECONDS:
+        codes = [
+            code
+            for (lang, code), section in zip(blocks(), found, strict=True)
+            if section == title and lang == "python"
+        ]
+        assert codes, f"no python block under the README heading {title!r}"
+        assert all(promised_outputs(code) for code in codes), title
+
+
 def test_readme_promises_outputs() -> None:
     promised = [v for lang, code in blocks() if lang == "python" for v in promised_outputs(code)]
     assert len(promised) >= 12, promised
@@ -145,10 +185,21 @@ def readme_env(simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch) -> d
 
 
 @pytest.mark.socket
-@pytest.mark.parametrize(("lang", "code"), runnable())
+@pytest.mark.parametrize(("lang", "code", "task_seconds"), runnable())
 def test_readme_example_runs(
-    lang: str, code: str, readme_env: dict[str, str], tmp_path: Path
+    lang: str,
+    code: str,
+    task_seconds: float | None,
+    simulator: SimulatorServer,
+    readme_env: dict[str, str],
+    tmp_path: Path,
 ) -> None:
+    if task_seconds is not None:  # until the next block's reset (readme_env)
+        with httpx.Client(verify=simulator.ssl_context()) as control:
+            control.put(
+                f"{simulator.base_url}/_sim/settings/tasks",
+                json={"default": task_seconds, "jitter": 0},
+            ).raise_for_status()
     if lang == "python" and re.match(r"# (test_\w+\.py)", code):
         name = re.match(r"# (test_\w+\.py)", code).group(1)  # type: ignore[union-attr]
         (tmp_path / name).write_text(code, encoding="utf-8")

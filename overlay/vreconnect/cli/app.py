@@ -11,8 +11,10 @@ run their body through :func:`vreconnect.cli.common.run` for uniform errors and 
 
 from __future__ import annotations
 
+import inspect
+import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 import typer
@@ -32,7 +34,7 @@ from .config import ENV_VR_URL, SETTING_NAMES, TLS_SETTINGS, ConnectionSettings
 from .exitcodes import ExitCode
 from .exitcodes import __doc__ as _EXIT_CODES_DOC
 
-__all__ = ["RootGroup", "app"]
+__all__ = ["RootGroup", "app", "report_usage_error"]
 
 _EPILOG = (
     "Exit codes: 0 success, 1 fault (the server said no, or the task failed), 2 usage error, "
@@ -51,13 +53,97 @@ def _wants_json(args: Sequence[str]) -> bool:
     return False
 
 
-class RootGroup(TyperGroup):
-    """The root command: under ``--json``, a usage error is one JSON document on stdout too.
+def _finite(option: Any) -> Callable[[Any, Any, Any], Any]:
+    """A click callback for ``option``: reject nan and inf, then run its own callback.
 
-    click reports usage errors (unknown option, missing argument, bad value) itself, before
-    any command body runs; scripts that parse ``--json`` output still get
-    ``{"ok": false, "error": {"type": "UsageError", ...}}`` (and the usual lines on stderr).
+    click's float types take ``nan`` and ``inf`` (and a range check passes nan); a deadline
+    or a duration of nan would only fail later, after work started.
     """
+    own = option.callback
+
+    def check(ctx: Any, param: Any, value: Any) -> Any:
+        values = value if isinstance(value, tuple | list) else (value,)
+        for number in values:
+            if isinstance(number, float) and not math.isfinite(number):
+                raise typer.BadParameter(f"{number} is not a finite number.", ctx, param)
+        return own(ctx, param, value) if own is not None else value
+
+    return check
+
+
+def _reflow(text: str) -> str:
+    """``text`` with each paragraph on one line, so rich wraps it to the terminal's width.
+
+    typer's rich help keeps a docstring's source line breaks, which leaves ragged lines on
+    an 80-column terminal. Paragraphs are separated by blank lines; one starting with click's
+    ``\\b`` marker keeps its lines.
+    """
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(
+        p if p.startswith("\b") else " ".join(line.strip() for line in p.splitlines())
+        for p in paragraphs
+    )
+
+
+# click's names of range types, as error messages and help should say them.
+_TYPE_WORDS = {"float range": "number", "int range": "integer"}
+
+
+def _harden(command: Any) -> None:
+    """Apply the CLI-wide rules to ``command`` and everything under it (see RootGroup)."""
+    for attribute in ("help", "short_help"):
+        text = getattr(command, attribute, None)
+        if isinstance(text, str) and text:
+            setattr(command, attribute, _reflow(text))
+    for param in getattr(command, "params", ()):
+        kind = getattr(param.type, "name", None)
+        if kind in ("float", "float range"):
+            param.callback = _finite(param)
+        if kind in _TYPE_WORDS:
+            # "'abc' is not a valid number", not "... a valid float range" (each option has
+            # its own range type instance).
+            param.type.name = _TYPE_WORDS[kind]
+    for sub in getattr(command, "commands", {}).values():
+        _harden(sub)
+
+
+def report_usage_error(exc: typer.TyperException, *, json_mode: bool) -> int:
+    """Render an error click found while parsing (usage errors exit 2); its exit code.
+
+    The same form as every other error: ``error: UsageError: <message>`` and a ``hint:``
+    line on stderr, and under ``--json`` also ``{"ok": false, "error": {...}}`` on stdout.
+    """
+    from .output import ErrorInfo, Output
+
+    where = getattr(getattr(exc, "ctx", None), "command_path", None)
+    usage = exc.exit_code == ExitCode.USAGE
+    info = ErrorInfo(
+        "UsageError" if usage else type(exc).__name__,
+        exc.format_message(),
+        hint=f"see '{where} --help'" if where else None,
+        exit_code=ExitCode.USAGE if usage else ExitCode.FAULT,
+    )
+    out = Output(json_mode=json_mode)
+    if json_mode:
+        out.emit_json({"ok": False, "error": info.as_dict()})
+    out.print_error(info)
+    return exc.exit_code
+
+
+class RootGroup(TyperGroup):
+    """The root command, which enforces a few rules for every command under it.
+
+    * Errors click finds while parsing (unknown option, missing argument, bad value) are
+      rendered like every other error (:func:`report_usage_error`): one plain line and a hint,
+      never typer's boxed panel, and under ``--json`` one JSON document on stdout too.
+    * Every float option (``--timeout``, ``--task-seconds``, ...) rejects nan and inf as a
+      usage error, before anything connects.
+    * Help texts are reflowed (a paragraph per line), so rich wraps them to the terminal.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _harden(self)
 
     def main(
         self,
@@ -68,32 +154,18 @@ class RootGroup(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
-        """click's entry point; see the class docstring for what ``--json`` changes."""
+        """click's entry point; see the class docstring for how errors are rendered."""
         argv = list(sys.argv[1:] if args is None else args)
-        if not standalone_mode or not _wants_json(argv):
+        if not standalone_mode:
             return super().main(
                 argv, prog_name, complete_var, standalone_mode, windows_expand_args, **extra
             )
         try:
             code = super().main(argv, prog_name, complete_var, False, windows_expand_args, **extra)
-        except typer.TyperException as exc:  # click's usage errors (exit 2) and its others
-            from .output import ErrorInfo, Output
-
-            where = getattr(getattr(exc, "ctx", None), "command_path", None)
-            usage = exc.exit_code == ExitCode.USAGE
-            info = ErrorInfo(
-                "UsageError" if usage else type(exc).__name__,
-                exc.format_message(),
-                hint=f"see '{where} --help'" if where else None,
-                exit_code=ExitCode.USAGE if usage else ExitCode.FAULT,
-            )
-            Output(json_mode=True).emit_json({"ok": False, "error": info.as_dict()})
-            show = getattr(exc, "show", None)
-            if callable(show):
-                show()
-            else:
-                print(f"Error: {exc.format_message()}", file=sys.stderr)
-            sys.exit(exc.exit_code)
+        except typer.TyperException as exc:  # click's errors: usage errors exit 2
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                sys.exit(exc.exit_code)  # a group without its command: the help was printed
+            sys.exit(report_usage_error(exc, json_mode=_wants_json(argv)))
         except typer.Abort:
             print("Aborted!", file=sys.stderr)
             sys.exit(ExitCode.FAULT)

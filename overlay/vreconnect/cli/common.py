@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -60,6 +61,7 @@ TimeoutOption = Annotated[
     typer.Option(
         "--timeout",
         min=0,
+        metavar="SECONDS",
         help="Give up waiting after this many seconds (exit 3; the task keeps running). "
         "Default: wait until the task ends.",
     ),
@@ -162,6 +164,27 @@ def cli_state(ctx: typer.Context) -> CliState:
     return root.obj
 
 
+class _DropApiInsecureWarning(logging.Filter):
+    """Drops the overlay's warning about ``TLSConfig.insecure()``: it names the Python call,
+    and every command prints its own ``warning:`` line naming ``--insecure`` instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "TLSConfig.insecure()" not in record.getMessage()
+
+
+@contextmanager
+def api_insecure_warning_dropped() -> Iterator[None]:
+    """Keep the library's insecure-TLS warning off the terminal while a command runs (scoped,
+    so a command run in-process leaves the ``vreconnect.tls`` logger as it found it)."""
+    logger = logging.getLogger("vreconnect.tls")
+    dropped = _DropApiInsecureWarning()
+    logger.addFilter(dropped)
+    try:
+        yield
+    finally:
+        logger.removeFilter(dropped)
+
+
 def run(
     ctx: typer.Context,
     body: Callable[[Output, CliState], ExitCode | int | None],
@@ -181,7 +204,8 @@ def run(
         # The overlay and httpx log requests, retries and re-logins at INFO (never secrets).
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        code = body(out, state)
+        with api_insecure_warning_dropped():
+            code = body(out, state)
     except (typer.Exit, typer.Abort, typer.TyperException):
         # typer's own control flow (and its usage errors, exit 2): let typer render them.
         raise

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import ssl
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,6 +34,7 @@ __all__ = [
     "SETTING_NAMES",
     "TLS_SETTINGS",
     "ConnectionSettings",
+    "check_ca_file",
     "check_url",
     "read_secret",
     "secret_from_env",
@@ -85,6 +87,8 @@ def prompt_secret(prompt: str, *, hint: str) -> str:
     try:
         return getpass.getpass(f"{prompt}: ")
     except EOFError:
+        if sys.stderr is not None and sys.stderr.isatty():
+            print(file=sys.stderr)  # end the prompt's line: the error goes on its own
         raise UsageProblem(
             "no password entered (end of input at the password prompt)", hint=hint
         ) from None
@@ -155,6 +159,45 @@ def check_url(name: str, url: str) -> None:
         raise UsageProblem(f"{name} {url!r}: the port must be a number from 1 to 65535")
     if parts.query or parts.fragment:
         raise UsageProblem(f"{name} {url!r}: give the server's base URL, without ? or #")
+    import httpx  # here, not at the top: ``vreconnect --help`` stays fast
+
+    try:
+        httpx.URL(url)  # what the HTTP client will make of it, e.g. an IPv4 octet over 255
+    except httpx.InvalidURL as exc:
+        raise UsageProblem(f"{name} {url!r}: not a URL ({exc})", hint=example) from None
+    try:
+        host.encode("idna")  # what name resolution will: an empty or 64+ character label
+    except UnicodeError:
+        raise UsageProblem(f"{name} {url!r}: {host!r} is not a valid host name") from None
+
+
+def check_ca_file(name: str, path: Path) -> None:
+    """Check that ``path`` is a PEM bundle holding at least one CA certificate; ``name`` is
+    the flag or variable it came from (named in the error).
+
+    Raises:
+        UsageProblem: no such file, not a regular file, unreadable, or no certificate in it.
+    """
+    if not path.exists():
+        raise UsageProblem(f"{name} {path}: no such file")
+    if not path.is_file():
+        raise UsageProblem(f"{name} {path}: not a file (expected a PEM CA bundle)")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_verify_locations(cafile=path)
+    except ssl.SSLError as exc:
+        found = (
+            "no certificate in it"
+            if exc.reason == "NO_CERTIFICATE_OR_CRL_FOUND"
+            else "a certificate in it is not valid PEM"
+        )
+        raise UsageProblem(
+            f"{name} {path}: not a PEM CA bundle ({found})",
+            hint="pass the PEM file of the CA that signed the server's certificate (for a "
+            "vCenter, its VMCA root certificate from https://<vcenter>/certs/download.zip)",
+        ) from None
+    except OSError as exc:
+        raise UsageProblem(f"{name} {path}: cannot read: {exc.strerror or exc}") from None
 
 
 @dataclass(frozen=True)
@@ -202,12 +245,22 @@ class ConnectionSettings:
             else:
                 hint = "a pinned thumbprint replaces CA verification; pass one of them"
             raise UsageProblem(f"{names} cannot be combined", hint=hint)
-        if self.ca_file is not None and not self.ca_file.is_file():
-            raise UsageProblem(f"{self.name_of('ca_file')} {self.ca_file}: no such file")
+        if self.ca_file is not None:
+            check_ca_file(self.name_of("ca_file"), self.ca_file)
         for setting in ("url", "vr_url"):
             url = getattr(self, setting)
             if url is not None:
                 check_url(self.name_of(setting), url)
+
+    def insecure_warning(self) -> str | None:
+        """A one-line warning if certificate verification is off (``--insecure``), else None."""
+        if not self.insecure:
+            return None
+        return (
+            f"{self.name_of('insecure')}: the server certificate is not verified, so anyone "
+            "on the network path can intercept the connection and the password (use "
+            "--ca-file or --thumbprint outside tests)"
+        )
 
     def cleartext_warning(self, url: str) -> str | None:
         """A one-line warning if ``url`` is plain HTTP (the login then crosses the network

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HTTP_TIMEOUT",
+    "connection_warnings",
     "open_replication",
     "open_rest",
     "open_vcenter",
@@ -60,6 +61,13 @@ def tls_config(conn: ConnectionSettings) -> TLSConfig:
     return TLSConfig.verify()
 
 
+def connection_warnings(conn: ConnectionSettings, urls: list[str]) -> list[str]:
+    """The warning lines for connecting to ``urls`` with ``conn``: verification off, and
+    each plain-HTTP URL (the login crosses the network in cleartext)."""
+    warnings = [conn.insecure_warning(), *(conn.cleartext_warning(url) for url in urls)]
+    return [w for w in warnings if w]
+
+
 def _open(
     factory: Callable[[str, str, str, TLSConfig], _C],
     url: str,
@@ -68,8 +76,7 @@ def _open(
 ) -> _C:
     tls = tls_config(conn)
     user = conn.require_user()
-    warning = conn.cleartext_warning(url)
-    if warning:
+    for warning in connection_warnings(conn, [url]):
         out.warn(warning)
     password = conn.with_password().password
     assert password is not None  # with_password raises rather than return None
@@ -155,7 +162,7 @@ def annotate_untrusted(exc: BaseException) -> None:
 
     if not isinstance(exc, TransportError):
         return
-    found = re.search(r"https://[^\s:/]+(?::\d+)?", str(exc))
+    found = re.search(r"https://(?:\[[^\]\s]+\]|[^\s:/\[]+)(?::\d+)?", str(exc))
     if found is None:
         return
     url = found.group(0)
@@ -224,8 +231,11 @@ def report_task(
         except VReconnectError as exc:
             # The task succeeded; failing to read the state afterwards must not say otherwise.
             out.warn(f"the task succeeded but reading the state afterwards failed: {exc}")
+    # ``task wait ID``: the target is the task itself, whose operation may be unknown.
+    what = f"{handle.operation} " if handle.operation else ""
+    task = "" if status.task_id == target else f" (task {status.task_id})"
     out.result(
-        f"{target}: {operation} succeeded in {seconds:.1f}s (task {status.task_id}){suffix}",
+        f"{target}: {what}succeeded in {seconds:.1f}s{task}{suffix}",
         {
             **base,
             "task": {

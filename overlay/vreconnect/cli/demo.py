@@ -48,7 +48,7 @@ from rich.text import Text
 
 from .common import CliState, DebugOption, JsonOption, run
 from .config import ConnectionSettings, secret_from_env
-from .connect import HTTP_TIMEOUT, tls_config
+from .connect import HTTP_TIMEOUT, connection_warnings, tls_config
 from .exitcodes import ExitCode, Interrupted, UsageProblem
 from .output import (
     ErrorInfo,
@@ -633,7 +633,7 @@ async def run_plan(
     vr_url = conn.require_url(vr=True)
     user = conn.require_user()
     used = [url, *([vr_url] if plan.vr_pairings and vr_url != url else [])]
-    for warning in filter(None, (conn.cleartext_warning(u) for u in used)):
+    for warning in connection_warnings(conn, used):
         out.warn(warning)
     conn = conn.with_password()
     password = conn.password
@@ -782,8 +782,9 @@ def recover_all(
         typer.Option(
             "--plan",
             dir_okay=False,
+            metavar="FILE",
             help="YAML plan of what to recover (default with the simulator: "
-            "vreconnect_sim/scenarios/recovery-demo.plan.yaml).",
+            "recovery-demo.plan.yaml, shipped in vreconnect_sim/scenarios/).",
             rich_help_panel="Real server",
         ),
     ] = None,
@@ -839,8 +840,10 @@ def recover_all(
     task_seconds: Annotated[
         float,
         typer.Option(
+            "--task-seconds",
             min=0,
             max=3600,  # the simulator's own limit (vreconnect_sim.tasks.MAX_TASK_SECONDS)
+            metavar="SECONDS",
             help="How long each simulated task runs.",
             rich_help_panel="Embedded simulator",
         ),
@@ -848,9 +851,11 @@ def recover_all(
     jitter: Annotated[
         float,
         typer.Option(
+            "--jitter",
             min=0,
             max=1,
-            help="Random spread of task durations (fraction).",
+            metavar="FRACTION",
+            help="Random spread of task durations.",
             rich_help_panel="Embedded simulator",
         ),
     ] = DEFAULT_JITTER,
@@ -858,16 +863,25 @@ def recover_all(
         int | None, typer.Option(help="Simulator RNG seed.", rich_help_panel="Embedded simulator")
     ] = None,
     timeout: Annotated[
-        float | None, typer.Option(min=0, help="Per-task wait limit in seconds (exit 3 when hit).")
+        float | None,
+        typer.Option(
+            "--timeout",
+            min=0,
+            metavar="SECONDS",
+            help="Per-task wait limit in seconds (exit 3 when hit).",
+        ),
     ] = DEFAULT_TIMEOUT,
     json_mode: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """The main job: recover every failure (a disconnected host, a changed host certificate,
-    a failed HA configuration, a disconnected VASA provider, the degraded VCHA cluster, a
-    broken VR pairing), with live progress and a summary table. Without --url it runs the
-    embedded simulator seeded with one of each failure. Items already healthy are left
-    alone (so a run can be repeated). Exits 0 only if every item is healthy at the end."""
+    """The main job: recover every failure, with live progress and a summary table.
+
+    The failures: a disconnected host, a changed host certificate, a failed HA
+    configuration, a disconnected VASA provider, the degraded VCHA cluster, a broken VR
+    pairing. Without --url it runs the embedded simulator seeded with one of each failure.
+    Items already healthy are left alone (so a run can be repeated). Exits 0 only if every
+    item is healthy at the end.
+    """
 
     def body(out: Output, state: CliState) -> ExitCode:
         conn = state.conn.overridden(

@@ -33,6 +33,11 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+# The reconnect's cnxSpec flags get their own help panel: in one table with the
+# --sync-state/--no-sync-state and --wait/--no-wait pairs, the columns would leave no room
+# for the option names and their help on an 80-column terminal.
+_SPEC = "Connection spec (cnxSpec)"
+
 HostArg = Annotated[str, typer.Argument(metavar="HOST", help="The HostSystem moId, e.g. host-42.")]
 
 
@@ -82,25 +87,49 @@ def reconnect(
     host: HostArg,
     host_name: Annotated[
         str | None,
-        typer.Option("--host-name", help="New DNS name or IP of the host (cnxSpec.hostName)."),
+        typer.Option(
+            "--host-name",
+            metavar="NAME",
+            help="New DNS name or IP of the host (cnxSpec.hostName).",
+            rich_help_panel=_SPEC,
+        ),
     ] = None,
     port: Annotated[
-        int | None, typer.Option(min=0, max=65535, help="Host port (cnxSpec.port).")
+        int | None,
+        typer.Option(
+            "--port",
+            min=0,
+            max=65535,
+            metavar="PORT",
+            help="Host port (cnxSpec.port).",
+            rich_help_panel=_SPEC,
+        ),
     ] = None,
     user: Annotated[
-        str | None, typer.Option(help="Host administration account, e.g. root (cnxSpec.userName).")
+        str | None,
+        typer.Option(
+            "--user",
+            metavar="USER",
+            help="Host administration account, e.g. root (cnxSpec.userName).",
+            rich_help_panel=_SPEC,
+        ),
     ] = None,
     password_env: Annotated[
         str | None,
         typer.Option(
+            "--password-env",
             metavar="NAME",
             help="Environment variable holding the host password (cnxSpec.password).",
+            rich_help_panel=_SPEC,
         ),
     ] = None,
     thumbprint: Annotated[
         str | None,
         typer.Option(
-            help="Expected SHA-1 thumbprint of the host certificate (cnxSpec.sslThumbprint)."
+            "--thumbprint",
+            metavar="SHA1",
+            help="Expected SHA-1 thumbprint of the host certificate (cnxSpec.sslThumbprint).",
+            rich_help_panel=_SPEC,
         ),
     ] = None,
     accept_thumbprint: Annotated[
@@ -109,17 +138,22 @@ def reconnect(
             "--accept-thumbprint",
             help="If the host certificate is not trusted (SSLVerifyFault), accept the "
             "thumbprint it presents and reconnect again.",
+            rich_help_panel=_SPEC,
         ),
     ] = False,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Take the host over even if another vCenter manages it."),
+        typer.Option(
+            "--force",
+            help="Take the host over even if another vCenter manages it.",
+            rich_help_panel=_SPEC,
+        ),
     ] = False,
     sync_state: Annotated[
         bool | None,
         typer.Option(
             "--sync-state/--no-sync-state",
-            help="reconnectSpec.syncState: sync the host's VM inventory after reconnecting.",
+            help="Sync the host's VM inventory after reconnecting (reconnectSpec syncState).",
         ),
     ] = None,
     wait: WaitOption = True,

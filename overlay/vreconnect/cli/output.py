@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import traceback
@@ -252,10 +253,15 @@ def _connection_hint(exc: BaseException, thumbprint: str | None) -> str:
 
     flag = _url_flag(exc)
     if find_in_chain(exc, ssl.SSLCertVerificationError) is not None:
-        seen = f" (it presents SHA-256 {thumbprint})" if thumbprint else ""
+        if thumbprint:
+            return (
+                f"if you trust the certificate the server presents, pass --thumbprint "
+                f"{thumbprint}; or pass --ca-file FILE with the CA that signed it (--insecure "
+                "only for tests)"
+            )
         return (
-            f"the server certificate is not trusted{seen}: pass --ca-file FILE or "
-            "--thumbprint SHA256 (--insecure only for tests)"
+            "pass --ca-file FILE with the CA that signed the server's certificate, or "
+            "--thumbprint SHA256 to pin it (--insecure only for tests)"
         )
     tls_error = find_in_chain(exc, ssl.SSLError)
     if tls_error is not None and tls_error.reason in _NOT_TLS_REASONS:
@@ -281,6 +287,28 @@ def _connection_hint(exc: BaseException, thumbprint: str | None) -> str:
 _NOT_TLS_REASONS = frozenset(
     {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "UNKNOWN_PROTOCOL"}
 )
+
+
+def _untrusted_message(exc: BaseException) -> str | None:
+    """An untrusted server certificate in the CLI's words, or None for any other error.
+
+    The overlay's message ends with advice in library terms (``tls=TLSConfig...``); the
+    CLI says what failed and leaves the advice to the hint, in flags.
+    """
+    import ssl
+
+    from vreconnect.tls import CertificateMismatch, find_in_chain
+
+    if isinstance(exc, CertificateMismatch):
+        return None
+    failure = find_in_chain(exc, ssl.SSLCertVerificationError)
+    if failure is None:
+        return None
+    # The overlay names the call and the server first: "<call>: cannot talk to <url>: ...".
+    found = re.match(r"(?P<head>.*?: cannot talk to \S+?): ", str(exc))
+    head = found.group("head") if found else "cannot talk to the server"
+    why = failure.verify_message or failure.reason or "certificate verify failed"
+    return f"{head}: the server certificate is not trusted ({why})"
 
 
 def add_context(exc: BaseException, context: str) -> None:
@@ -324,7 +352,11 @@ def describe_error(exc: BaseException) -> ErrorInfo:
         fields = fault_fields(exc)
         task_id = getattr(exc, "task_id", None)
         status = getattr(exc, "status", None)
-        message = _timeout_message(exc) if isinstance(exc, TaskTimeout) else _fault_message(exc)
+        message = (
+            _timeout_message(exc)
+            if isinstance(exc, TaskTimeout)
+            else _untrusted_message(exc) or _fault_message(exc)
+        )
         context = getattr(exc, "cli_context", None)
         if isinstance(context, str) and context:
             message = f"{context}: {message}" if message else context
@@ -562,8 +594,9 @@ class ProgressBar:
         self._task = report.task_id
         state = report.state.value if report.state is not None else "unknown"
         percent = report.progress
-        if report.final and state == "succeeded":
-            percent = 100
+        if report.final:
+            # A task that failed at "100%" did not complete: show no percentage for it.
+            percent = 100 if state == "succeeded" else None
         progress = self._display._progress
         if progress is not None and self._task_id is not None:
             label_state = state

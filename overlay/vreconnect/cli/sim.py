@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Annotated
 
@@ -20,9 +21,14 @@ app = typer.Typer(
 
 @app.command("serve")
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on.")
+    ] = "127.0.0.1",
     port: Annotated[
-        int, typer.Option(min=0, max=65535, help="Port to listen on (0 = a free port).")
+        int,
+        typer.Option(
+            "--port", min=0, max=65535, metavar="PORT", help="Port to listen on (0 = a free port)."
+        ),
     ] = 8989,
     tls: Annotated[
         bool,
@@ -30,24 +36,36 @@ def serve(
     ] = False,
     scenario: Annotated[
         Path | None,
-        typer.Option(help="Scenario YAML file (default: the embedded default scenario)."),
+        typer.Option(
+            "--scenario",
+            metavar="FILE",
+            help="Scenario YAML file (default: the embedded default scenario).",
+        ),
     ] = None,
     hosts: Annotated[
         int | None,
         typer.Option(
+            "--hosts",
             min=0,
             max=50_000,  # the simulator's own limit (vreconnect_sim.scenario.MAX_FLEET_SIZE)
+            metavar="N",
             help="Fleet size: simulate N hosts (10,000 is fine).",
         ),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="RNG seed, for reproducible runs.")] = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    seed: Annotated[
+        int | None, typer.Option("--seed", metavar="N", help="RNG seed, for reproducible runs.")
+    ] = None,
+    log_level: Annotated[
+        str, typer.Option("--log-level", metavar="LEVEL", help="uvicorn log level.")
+    ] = "warning",
     validate_responses: Annotated[
         bool | None,
         typer.Option(
             "--validate-responses/--no-validate-responses",
-            help="Check every response against specs/ (test mode; default: "
-            "VRECONNECT_SIM_VALIDATE=1 turns it on).",
+            help="Check every response against specs/ (default: on when the variable "
+            "VRECONNECT_SIM_VALIDATE is 1).",
+            # Its own panel: beside the other options the two long names would be cut.
+            rich_help_panel="Test mode",
         ),
     ] = None,
 ) -> None:
@@ -77,6 +95,9 @@ def serve(
         raise typer.Exit(ExitCode.USAGE) from None
     except OSError as exc:
         err(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
-        err("hint: pick another --port (0 picks a free one)", err=True)
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+            err("hint: pick another --port (0 picks a free one)", err=True)
+        else:
+            err("hint: check --host: an address of this machine, e.g. 127.0.0.1", err=True)
         raise typer.Exit(ExitCode.CONNECTION) from None
     raise typer.Exit(code)

@@ -192,6 +192,12 @@ def cluster_health(rest: VCenterRest) -> tuple[str, dict[str, Any]]:
     return f"; cluster health {health}", {"health_state": health}
 
 
+# Help panels, named after the RedeploySpec parts their flags set.
+_PLACEMENT = "Placement (placement.*)"
+_ACTIVE = "Active node's vCenter (vc_spec.active_location.*)"
+_ADDRESSES = "Addresses"
+
+
 @app.command("redeploy")
 def redeploy(
     ctx: typer.Context,
@@ -200,101 +206,156 @@ def redeploy(
         typer.Option(
             "--spec",
             dir_okay=False,
-            help="RedeploySpec as JSON or YAML (e.g. vreconnect_sim/scenarios/recovery-demo.vcha-redeploy.json); the flags "
-            "below override its fields.",
+            metavar="FILE",
+            help="RedeploySpec as JSON or YAML; the flags override its fields. Example: "
+            "recovery-demo.vcha-redeploy.json in vreconnect_sim/scenarios/.",
         ),
     ] = None,
     name: Annotated[
         str | None,
-        typer.Option(help="placement.name: the passive VM's name.", rich_help_panel="Placement"),
+        typer.Option(
+            "--name", metavar="NAME", help="The passive VM's name.", rich_help_panel=_PLACEMENT
+        ),
     ] = None,
     folder: Annotated[
-        str | None, typer.Option(help="placement.folder (Folder id).", rich_help_panel="Placement")
+        str | None,
+        typer.Option("--folder", metavar="ID", help="Folder id.", rich_help_panel=_PLACEMENT),
     ] = None,
     host: Annotated[
         str | None,
-        typer.Option(help="placement.host (HostSystem id).", rich_help_panel="Placement"),
+        typer.Option("--host", metavar="ID", help="HostSystem id.", rich_help_panel=_PLACEMENT),
     ] = None,
     resource_pool: Annotated[
-        str | None, typer.Option(help="placement.resource_pool.", rich_help_panel="Placement")
+        str | None,
+        typer.Option(
+            "--resource-pool", metavar="ID", help="Resource pool id.", rich_help_panel=_PLACEMENT
+        ),
     ] = None,
     datastore: Annotated[
-        str | None, typer.Option(help="placement.storage.datastore.", rich_help_panel="Placement")
+        str | None,
+        typer.Option(
+            "--datastore",
+            metavar="ID",
+            help="Datastore id (storage.datastore).",
+            rich_help_panel=_PLACEMENT,
+        ),
     ] = None,
     ha_network: Annotated[
         str | None,
-        typer.Option(help="placement.ha_network (Network id).", rich_help_panel="Placement"),
+        typer.Option(
+            "--ha-network", metavar="ID", help="HA network id.", rich_help_panel=_PLACEMENT
+        ),
     ] = None,
     ha_network_type: Annotated[
         NetworkTypeChoice | None,
-        typer.Option(help="placement.ha_network_type.", rich_help_panel="Placement"),
+        typer.Option(
+            "--ha-network-type",
+            metavar="TYPE",
+            help="STANDARD_PORTGROUP or DISTRIBUTED_PORTGROUP.",
+            rich_help_panel=_PLACEMENT,
+        ),
     ] = None,
     management_network: Annotated[
-        str | None, typer.Option(help="placement.management_network.", rich_help_panel="Placement")
+        str | None,
+        typer.Option(
+            "--management-network",
+            metavar="ID",
+            help="Management network id.",
+            rich_help_panel=_PLACEMENT,
+        ),
     ] = None,
     management_network_type: Annotated[
         NetworkTypeChoice | None,
-        typer.Option(help="placement.management_network_type.", rich_help_panel="Placement"),
+        typer.Option(
+            "--management-network-type",
+            metavar="TYPE",
+            help="STANDARD_PORTGROUP or DISTRIBUTED_PORTGROUP.",
+            rich_help_panel=_PLACEMENT,
+        ),
     ] = None,
     active_hostname: Annotated[
         str | None,
         typer.Option(
-            help="vc_spec.active_location.hostname: the vCenter managing the active node.",
-            rich_help_panel="Active node's vCenter",
+            "--active-hostname",
+            metavar="NAME",
+            help="hostname: the vCenter managing the active node.",
+            rich_help_panel=_ACTIVE,
         ),
     ] = None,
     active_port: Annotated[
         int | None,
         typer.Option(
+            "--active-port",
             min=0,
             max=65535,
-            help="vc_spec.active_location.port.",
-            rich_help_panel="Active node's vCenter",
+            metavar="PORT",
+            help="port of that vCenter.",
+            rich_help_panel=_ACTIVE,
         ),
     ] = None,
     active_thumbprint: Annotated[
         str | None,
         typer.Option(
-            help="vc_spec.active_location.ssl_thumbprint.", rich_help_panel="Active node's vCenter"
+            "--active-thumbprint",
+            metavar="SHA1",
+            help="ssl_thumbprint of that vCenter's certificate.",
+            rich_help_panel=_ACTIVE,
         ),
     ] = None,
     active_user: Annotated[
         str | None,
         typer.Option(
-            help="vc_spec.active_location.username (default: the spec file's, else the login "
-            "user).",
-            rich_help_panel="Active node's vCenter",
+            "--active-user",
+            metavar="USER",
+            help="username (default: the spec file's, else the login user).",
+            rich_help_panel=_ACTIVE,
         ),
     ] = None,
     active_password_env: Annotated[
         str | None,
         typer.Option(
+            "--active-password-env",
             metavar="NAME",
-            help="Environment variable holding vc_spec.active_location.password "
-            "(default: the spec file's, else the login password).",
-            rich_help_panel="Active node's vCenter",
+            help="Environment variable holding the password (default: the spec file's "
+            "password, else the login password).",
+            rich_help_panel=_ACTIVE,
         ),
     ] = None,
     ha_ip: Annotated[
         str | None,
         typer.Option(
-            metavar="ADDR/PREFIX", help="ha_ip of the passive node.", rich_help_panel="Addresses"
+            "--ha-ip",
+            metavar="ADDR/PREFIX",
+            help="ha_ip of the passive node.",
+            rich_help_panel=_ADDRESSES,
         ),
     ] = None,
     failover_ip: Annotated[
         str | None,
         typer.Option(
+            "--failover-ip",
             metavar="ADDR/PREFIX",
             help="failover_ip of the passive node.",
-            rich_help_panel="Addresses",
+            rich_help_panel=_ADDRESSES,
         ),
     ] = None,
     failover_gateway: Annotated[
-        str | None, typer.Option(help="failover_ip.default_gateway.", rich_help_panel="Addresses")
+        str | None,
+        typer.Option(
+            "--failover-gateway",
+            metavar="ADDR",
+            help="failover_ip.default_gateway.",
+            rich_help_panel=_ADDRESSES,
+        ),
     ] = None,
     failover_dns: Annotated[
         list[str] | None,
-        typer.Option(help="failover_ip.dns_servers (repeat).", rich_help_panel="Addresses"),
+        typer.Option(
+            "--failover-dns",
+            metavar="ADDR",
+            help="failover_ip.dns_servers (repeat).",
+            rich_help_panel=_ADDRESSES,
+        ),
     ] = None,
     wait: WaitOption = True,
     timeout: TimeoutOption = None,

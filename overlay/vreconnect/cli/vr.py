@@ -51,6 +51,9 @@ def pairing_status(vr: Replication, pairing_id: str) -> tuple[str, dict[str, Any
     return f"; {text}", {"server_status": statuses}
 
 
+_PSC = "Remote site's Platform Services Controller"
+
+
 @app.command("reconnect")
 def reconnect(
     ctx: typer.Context,
@@ -58,27 +61,68 @@ def reconnect(
     remote_vc_id: Annotated[
         str | None,
         typer.Option(
-            help="pair_vc_id: the remote vCenter Server's id (default: read from the pairing)."
+            "--remote-vc-id",
+            metavar="ID",
+            help="pair_vc_id: the remote vCenter Server's id (default: read from the pairing).",
         ),
     ] = None,
     psc_url: Annotated[
-        str | None, typer.Option(help="Remote Platform Services Controller URL.")
+        str | None,
+        typer.Option(
+            "--psc-url",
+            metavar="URL",
+            help="Remote Platform Services Controller URL.",
+            rich_help_panel=_PSC,
+        ),
     ] = None,
-    psc_port: Annotated[int | None, typer.Option(min=0, max=65535, help="Remote PSC port.")] = None,
+    psc_port: Annotated[
+        int | None,
+        typer.Option(
+            "--psc-port",
+            min=0,
+            max=65535,
+            metavar="PORT",
+            help="Remote PSC port.",
+            rich_help_panel=_PSC,
+        ),
+    ] = None,
     psc_thumbprint: Annotated[
-        str | None, typer.Option(help="Expected thumbprint of the remote PSC certificate.")
+        str | None,
+        typer.Option(
+            "--psc-thumbprint",
+            metavar="THUMBPRINT",
+            help="Expected thumbprint of the remote PSC certificate.",
+            rich_help_panel=_PSC,
+        ),
     ] = None,
     psc_certificate: Annotated[
         Path | None,
-        typer.Option(exists=True, dir_okay=False, help="PEM file with the remote PSC certificate."),
+        typer.Option(
+            "--psc-certificate",
+            exists=True,
+            dir_okay=False,
+            metavar="FILE",
+            help="PEM file with the remote PSC certificate.",
+            rich_help_panel=_PSC,
+        ),
     ] = None,
-    psc_user: Annotated[str | None, typer.Option(help="Remote PSC user (default: --user).")] = None,
+    psc_user: Annotated[
+        str | None,
+        typer.Option(
+            "--psc-user",
+            metavar="USER",
+            help="Remote PSC user (default: --user).",
+            rich_help_panel=_PSC,
+        ),
+    ] = None,
     psc_password_env: Annotated[
         str | None,
         typer.Option(
+            "--psc-password-env",
             metavar="NAME",
             help=f"Environment variable holding the remote PSC password (default: "
             f"{ENV_PSC_PASSWORD}, else the login password).",
+            rich_help_panel=_PSC,
         ),
     ] = None,
     wait: WaitOption = True,
