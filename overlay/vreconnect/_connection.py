@@ -338,10 +338,6 @@ class SyncConnection(_ConnectionCore[httpx.BaseTransport, SyncChannel]):
         """Send an idempotent read, logging in again once if the session had expired."""
         return call.result(self._with_session(lambda: self._transmit(call)))
 
-    def _read(self, fn: Callable[[], T]) -> T:
-        """Run an idempotent read, logging in again once if the session had expired."""
-        return self._with_session(fn)
-
     def _with_session(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` on a session; if the server refuses it for want of one, log in again
         (unless another caller already did) and run it once more."""
@@ -522,10 +518,6 @@ class AsyncConnection(_ConnectionCore[httpx.AsyncBaseTransport, AsyncChannel]):
     async def _fetch(self, call: Call[AsyncChannel, T]) -> T:
         """Send an idempotent read, logging in again once if the session had expired."""
         return call.result(await self._with_session(lambda: self._transmit(call)))
-
-    async def _read(self, fn: Callable[[], Awaitable[T]]) -> T:
-        """Run an idempotent read, logging in again once if the session had expired."""
-        return await self._with_session(fn)
 
     async def _with_session(self, fn: Callable[[], Awaitable[T]]) -> T:
         """Run ``fn`` on a session; see :meth:`SyncConnection._with_session`."""

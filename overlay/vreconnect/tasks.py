@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -62,7 +61,8 @@ from vreconnect.waiting import (
     async_wait_for,
     wait_for,
 )
-from vreconnect.waiting._core import reject_coroutine_callback
+from vreconnect.waiting._async import AsyncProgressCallback, settle_awaitable
+from vreconnect.waiting._core import drop_awaitable, reject_coroutine_callback
 from vreconnect.waiting._sync import StopSignal, run_in_pool
 
 __all__ = [
@@ -93,9 +93,6 @@ logger = logging.getLogger("vreconnect.tasks")
 TaskKind = Literal["vim25", "sms", "cis", "vr"]
 
 ProgressCallback = Callable[[ProgressReport], None]
-#: The progress callback of an async wait: a plain function or an ``async def`` (what it
-#: returns is awaited if it is awaitable).
-AsyncProgressCallback = Callable[[ProgressReport], object]
 
 #: The least time, in seconds, a status read of a wait with a timeout may take: the read due
 #: when the deadline arrives still gets this long to answer (a wait may overrun by that much).
@@ -473,28 +470,6 @@ class _ProgressRelay:
             return None
 
 
-def _drop(outcome: object, task_id: str) -> None:
-    """A blocking wait cannot await what a callback returned: close it and say so."""
-    if inspect.isawaitable(outcome):
-        close = getattr(outcome, "close", None)
-        if callable(close):
-            close()
-        logger.warning(
-            "progress callback for task %s returned an awaitable, which a blocking wait "
-            "cannot await; pass a plain function",
-            task_id,
-        )
-
-
-async def _settle(outcome: object, task_id: str) -> None:
-    """Await what an ``async def`` progress callback returned (its errors are logged)."""
-    if inspect.isawaitable(outcome):
-        try:
-            await outcome
-        except Exception:
-            logger.warning("progress callback failed for task %s", task_id, exc_info=True)
-
-
 _DEFAULT_POLICY = PollPolicy()
 
 
@@ -650,9 +625,9 @@ class SyncTask(_TaskBase):
                     if replacement is None:
                         raise
                     self._continue_on(replacement, exc)
-                    _drop(relay.continue_with_new_task(), self._id)
+                    drop_awaitable(relay.continue_with_new_task(), self._id, logger)
         finally:
-            _drop(relay.finish(), self._id)
+            drop_awaitable(relay.finish(), self._id, logger)
 
     def wait(
         self,
@@ -761,9 +736,9 @@ class AsyncTask(_TaskBase):
                     if replacement is None:
                         raise
                     self._continue_on(replacement, exc)
-                    await _settle(relay.continue_with_new_task(), self._id)
+                    await settle_awaitable(relay.continue_with_new_task(), self._id, logger)
         finally:
-            await _settle(relay.finish(), self._id)
+            await settle_awaitable(relay.finish(), self._id, logger)
 
     async def wait(
         self,

@@ -109,6 +109,11 @@ class SimError(Exception):
     def __str__(self) -> str:
         return f"{self.kind}: {self.message}"
 
+    @classmethod
+    def injected(cls, action: FaultAction) -> SimError:
+        """The error a ``where: call`` rule's ``fault`` answers with, for ``render_error``."""
+        return cls("fault", action.message or f"injected fault {action.fault}", 500, action)
+
 
 ErrorRenderer = Callable[[Request | None, SimError], Response]
 """``render_error(request, error) -> Response``; must never raise or include a stack trace."""
@@ -278,8 +283,7 @@ class SurfaceContext:
                 return Response(status_code=action.status, headers=headers)
             return JSONResponse(action.body, status_code=action.status, headers=headers)
         if action.fault is not None:
-            message = action.message or f"injected fault {action.fault}"
-            return self.spec.render_error(request, SimError("fault", message, 500, action))
+            return self.spec.render_error(request, SimError.injected(action))
         return None
 
 
@@ -302,8 +306,10 @@ def get_surface(name: str) -> SurfaceSpec | None:
 
 
 def registered_surfaces() -> list[SurfaceSpec]:
-    """All registered surfaces, in registration order."""
-    return list(_REGISTRY.values())
+    """All registered surfaces: the built-in ones in :data:`BUILTIN_SURFACES` order (whichever
+    package happened to be imported first), then the others in registration order."""
+    builtin = [_REGISTRY[name] for name in BUILTIN_SURFACES if name in _REGISTRY]
+    return builtin + [spec for name, spec in _REGISTRY.items() if name not in BUILTIN_SURFACES]
 
 
 def load_builtin_surfaces() -> list[str]:

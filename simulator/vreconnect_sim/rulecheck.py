@@ -161,12 +161,10 @@ def _undocumented_answer(
     operations: list[tuple[str, str, Mapping[str, Any]]],
 ) -> str | None:
     """The first targeted operation that may not answer with the rule's fault, as a sentence."""
-    action = rule.action()
-    message = action.message or f"injected fault {action.fault}"
     refused = []
     first_problem = ""
     try:
-        response = spec.render_error(None, SimError("fault", message, 500, action))
+        response = spec.render_error(None, SimError.injected(rule.action()))
         headers = {
             k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.raw_headers
         }

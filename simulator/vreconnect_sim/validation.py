@@ -451,7 +451,7 @@ class OpenApiDocument:
         concrete fault schema of this document (``allOf: [MethodFault, ...]``, see
         specs/CONVENTIONS.md) must also match that schema. None if all do (or there are none).
         """
-        faults = self._fault_schemas()
+        faults = self.fault_schemas()
         if not faults:
             return None
         for where, node in _typed_objects(instance, "$"):
@@ -464,7 +464,7 @@ class OpenApiDocument:
                 return f"{where}{problem[1:]} (as {name})"
         return None
 
-    def _fault_schemas(self) -> frozenset[str]:
+    def fault_schemas(self) -> frozenset[str]:
         """Names of the concrete fault schemas (``allOf`` starting from ``MethodFault``)."""
         if self._faults is None:
             base = "#/components/schemas/MethodFault"

@@ -29,6 +29,7 @@ class Surface:
     start: Callable[[Any], Any]  # starts work: returns a (coroutine of a) task handle
     read: Callable[[Any], Any]  # an idempotent read
     refusal: type[faults.Fault]  # how the surface refuses a call without a session
+    refusal_rule: str  # the fault rule that makes the simulator refuse so
 
 
 SURFACES = [
@@ -40,6 +41,7 @@ SURFACES = [
         lambda vc: vc.reconnect_host("host-102"),
         lambda vc: vc.host_connection_state("host-101"),
         faults.NotAuthenticated,
+        "NotAuthenticated",
     ),
     Surface(
         "vcenter",
@@ -57,6 +59,7 @@ SURFACES = [
         ),
         lambda rest: rest.vcha_cluster(),
         faults.Unauthenticated,
+        "unauthenticated",
     ),
     Surface(
         "vr",
@@ -68,6 +71,7 @@ SURFACES = [
         ),
         lambda vr: vr.pairings(),
         faults.VrUnauthorized,
+        "401",
     ),
 ]
 
@@ -100,8 +104,9 @@ def test_a_second_refusal_is_raised_and_the_call_not_sent_again(
 ) -> None:
     """Refused again right after a fresh login: re-logging in does not help, so the refusal
     reaches the caller, after exactly two attempts."""
-    name = {"vim25": "NotAuthenticated", "vcenter": "unauthenticated", "vr": "401"}[surface.name]
-    control.fault(surface=surface.name, operation=surface.start_operation, fault=name, count=5)
+    control.fault(
+        surface=surface.name, operation=surface.start_operation, fault=surface.refusal_rule, count=5
+    )
     conn = surface.open(env)
     with pytest.raises(surface.refusal):
         env.run(surface.start(conn))
@@ -171,11 +176,12 @@ def test_a_refused_session_is_logged_out_once_a_new_one_is_open(
     """The server refuses a call for want of a session while that session is in fact alive
     (a fault rule here; a load balancer or a clock skew in the field): the connection logs
     in again, and logs the refused session out rather than leaving it behind."""
-    name = {"vim25": "NotAuthenticated", "vcenter": "unauthenticated", "vr": "401"}[surface.name]
     conn = surface.open(env)
     env.run(conn.login())
     refused = conn._session_token
-    control.fault(surface=surface.name, operation=surface.start_operation, fault=name, count=1)
+    control.fault(
+        surface=surface.name, operation=surface.start_operation, fault=surface.refusal_rule, count=1
+    )
     env.run(surface.start(conn))
     fresh = conn._session_token
     assert fresh not in (None, refused)

@@ -281,14 +281,13 @@ def test_a_server_not_owned_gets_only_safe_undeclared_methods() -> None:
         )
 
 
-def test_no_failing_login_for_a_real_account() -> None:
-    """On a server not owned, a generated Login never fails for a real account (lockout)."""
-    from types import SimpleNamespace
-
-    from vreconnect.contract.checks import NOBODY, RunContext, guard_accounts
+def _schema_with_run(surface: str, **fields: Any) -> Any:
+    """A stand-in for the suite's schema, carrying a run of ``surface`` (no broker, the
+    administrator, no read-only user) with ``fields`` set; checks and hooks look it up."""
+    from vreconnect.contract.checks import RunContext
 
     run = RunContext(
-        surface=SURFACES["vim25"],
+        surface=SURFACES[surface],
         broker=None,  # type: ignore[arg-type]
         security={},
         privileges={},
@@ -296,10 +295,19 @@ def test_no_failing_login_for_a_real_account() -> None:
         readonly=None,
         task_timeout=1,
         task_poll_interval=0,
-        protected={"administrator@vsphere.local": "VMware1!"},
+        **fields,
     )
-    schema_type = type("S", (), {"vreconnect_run": run})
-    operation = SimpleNamespace(schema=schema_type())
+    return type("S", (), {"vreconnect_run": run})()
+
+
+def test_no_failing_login_for_a_real_account() -> None:
+    """On a server not owned, a generated Login never fails for a real account (lockout)."""
+    from types import SimpleNamespace
+
+    from vreconnect.contract.checks import NOBODY, guard_accounts
+
+    schema = _schema_with_run("vim25", protected={"administrator@vsphere.local": "VMware1!"})
+    operation = SimpleNamespace(schema=schema)
 
     def call(body: dict[str, Any]) -> Any:
         case: Any = SimpleNamespace(operation=operation, body=dict(body))
@@ -474,18 +482,8 @@ def test_undeclared_method_check() -> None:
     from schemathesis.core.failures import CustomFailure
     from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 
-    from vreconnect.contract.checks import RunContext, undeclared_method_refused
+    from vreconnect.contract.checks import undeclared_method_refused
 
-    run = RunContext(
-        surface=SURFACES["vim25"],
-        broker=None,  # type: ignore[arg-type]
-        security={},
-        privileges={},
-        admin=ADMIN,
-        readonly=None,
-        task_timeout=1,
-        task_poll_interval=0,
-    )
     data = CoveragePhaseData(
         scenario=CoverageScenario.UNSPECIFIED_HTTP_METHOD,
         description="",
@@ -494,7 +492,7 @@ def test_undeclared_method_check() -> None:
         parameter_location=None,
     )
     meta = SimpleNamespace(phase=SimpleNamespace(data=data))
-    operation = SimpleNamespace(schema=type("S", (), {"vreconnect_run": run})(), label="x")
+    operation = SimpleNamespace(schema=_schema_with_run("vim25"), label="x")
     case: Any = SimpleNamespace(
         _meta=meta,
         meta=meta,
@@ -690,29 +688,12 @@ def test_credentials_a_body_sends_elsewhere_are_nobodys() -> None:
     nobody's; a value of the wrong type or an empty host stays (a negative case stays one)."""
     from types import SimpleNamespace
 
-    from vreconnect.contract.checks import (
-        NO_SUCH_HOST,
-        NOBODY,
-        NOBODYS_PASSWORD,
-        RunContext,
-        guard_credentials,
-    )
+    from vreconnect.contract.checks import NO_SUCH_HOST, NOBODY, NOBODYS_PASSWORD, guard_credentials
 
     def guarded(surface: str, op_id: str, body: dict[str, Any]) -> Any:
-        spec = SURFACES[surface]
-        run = RunContext(
-            surface=spec,
-            broker=None,  # type: ignore[arg-type]
-            security={},
-            privileges={},
-            admin=ADMIN,
-            readonly=None,
-            task_timeout=1,
-            task_poll_interval=0,
-            forwarded={op_id: [f for f in spec.forwarded_credentials if op_id in f.operations]},
-        )
+        forwarded = [f for f in SURFACES[surface].forwarded_credentials if op_id in f.operations]
         operation = SimpleNamespace(
-            schema=type("S", (), {"vreconnect_run": run})(),
+            schema=_schema_with_run(surface, forwarded={op_id: forwarded}),
             definition=SimpleNamespace(raw={"operationId": op_id}),
         )
         case: Any = SimpleNamespace(operation=operation, body=body)

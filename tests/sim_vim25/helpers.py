@@ -40,7 +40,6 @@ from vreconnect_generated.clients.vim25.models import (
 ROOT = Path(__file__).resolve().parents[2]
 RELEASE = "8.0.3.0"
 BASE = f"http://sim/sdk/vim25/{RELEASE}"
-SMS_BASE = f"{BASE}/sms"
 SESSION_HEADER = "vmware-api-session-id"
 ADMIN = "administrator@vsphere.local"
 PASSWORD = "VMware1!"

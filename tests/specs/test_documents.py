@@ -192,17 +192,6 @@ def test_every_link_targets_an_operation(doc: str) -> None:
         assert linked, f"{doc} has no links for stateful tests"
 
 
-@pytest.mark.parametrize("doc", [d for d in DOCS if d != "control"])
-def test_every_task_operation_links_to_its_task_read(doc: str) -> None:
-    spec = load(doc)
-    for _path, _method, op in operations(spec):
-        opid = op["operationId"]
-        if opid.endswith("_Task") or "redeploy" in opid or "reconnect" in opid.lower():
-            links = [link for r in op["responses"].values() for link in r.get("links", {}).values()]
-            targets = {link["operationId"] for link in links}
-            assert targets & {"GetTaskInfo", "QuerySmsTaskInfo", "cis_tasks_get", "get_task"}, opid
-
-
 def expand(spec: dict[str, Any], schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """A schema and every schema it combines (``allOf``, ``oneOf``, ``anyOf``), resolved."""
     schema = resolve(spec, schema)

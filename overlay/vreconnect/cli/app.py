@@ -30,7 +30,7 @@ from .common import (
     UserOption,
     url_option,
 )
-from .config import ENV_VR_URL, SETTING_NAMES, TLS_SETTINGS, ConnectionSettings
+from .config import ENV_VR_URL, SETTING_NAMES, ConnectionSettings
 from .exitcodes import ExitCode
 from .exitcodes import __doc__ as _EXIT_CODES_DOC
 
@@ -123,10 +123,7 @@ def report_usage_error(exc: typer.TyperException, *, json_mode: bool) -> int:
         hint=f"see '{where} --help'" if where else None,
         exit_code=ExitCode.USAGE if usage else ExitCode.FAULT,
     )
-    out = Output(json_mode=json_mode)
-    if json_mode:
-        out.emit_json({"ok": False, "error": info.as_dict()})
-    out.print_error(info)
+    Output(json_mode=json_mode).fail(info)
     return exc.exit_code
 
 
@@ -222,22 +219,21 @@ def root(
         for name in SETTING_NAMES
         if getattr(ctx.get_parameter_source(name), "name", None) == "ENVIRONMENT"
     }
-    tls: dict[str, Any] = {"ca_file": ca_file, "thumbprint": thumbprint, "insecure": insecure}
-    if any(tls[name] and name not in from_env for name in TLS_SETTINGS):
-        # A TLS flag on the command line replaces every TLS variable of the environment.
-        tls = {name: value if name not in from_env else None for name, value in tls.items()}
-        from_env -= set(TLS_SETTINGS)
+    conn = ConnectionSettings(
+        url=url,
+        vr_url=vr_url,
+        user=user,
+        password_env=password_env,
+        ca_file=ca_file,
+        thumbprint=thumbprint,
+        insecure=insecure,
+        from_env=frozenset(from_env),
+    )
+    # A TLS flag on the command line replaces every TLS variable of the environment, the
+    # same way a command's own TLS flag does.
+    tls = {"ca_file": ca_file, "thumbprint": thumbprint, "insecure": insecure}
     ctx.obj = CliState(
-        conn=ConnectionSettings(
-            url=url,
-            vr_url=vr_url,
-            user=user,
-            password_env=password_env,
-            ca_file=tls["ca_file"],
-            thumbprint=tls["thumbprint"],
-            insecure=bool(tls["insecure"]),
-            from_env=frozenset(from_env),
-        ),
+        conn=conn.overridden(**{name: v for name, v in tls.items() if name not in from_env}),
         json_mode=json_mode,
         debug=debug,
     )

@@ -502,9 +502,7 @@ def _run_contract(
             f"{result.credentials_rejected} (wrong user name or password; no other surface "
             "was tried)",
         )
-        if out.json_mode:
-            out.emit_json({"ok": False, "error": info.as_dict(), **_result_json(result)})
-        out.print_error(info)
+        out.fail(info, **_result_json(result))
         return ExitCode.FAULT
     if out.json_mode:
         out.emit_json(_result_json(result))

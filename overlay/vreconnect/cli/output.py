@@ -444,8 +444,13 @@ class Output:
             self.err.print(
                 Text("".join(traceback.format_exception(exc)).rstrip(), style="dim"),
             )
+        return self.fail(info)
+
+    def fail(self, info: ErrorInfo, **data: Any) -> ExitCode:
+        """Render a decoded error (under ``--json`` also ``{"ok": false, "error": {...}}`` with
+        ``data``, on stdout); its exit code."""
         if self.json_mode:
-            self.emit_json({"ok": False, "error": info.as_dict()})
+            self.emit_json({"ok": False, "error": info.as_dict(), **data})
         self.print_error(info)
         return info.exit_code
 

@@ -196,10 +196,11 @@ def inapplicable_checks(
     if not secured and not any(
         _resolve(spec, parameter).get("in") == "header"
         and _resolve(spec, parameter).get("required")
-        for path, item in (spec.get("paths") or {}).items()
-        for method, op in item.items()
-        if method in _METHODS and str(op.get("operationId")) in operations
-        for parameter in [*(item.get("parameters") or []), *(op.get("parameters") or [])]
+        for _, _, path, op in ops
+        for parameter in [
+            *(spec["paths"][path].get("parameters") or []),
+            *(op.get("parameters") or []),
+        ]
     ):
         # The coverage phase leaves out a required header (a security scheme's included).
         reasons["missing_required_header"] = "no operation requires a header"

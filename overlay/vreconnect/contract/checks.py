@@ -555,8 +555,6 @@ def reset_between_phases(context: Any, case: Case[Any], kwargs: dict[str, Any]) 
     in the middle of the phase's first requests. Reset logs every session out: the
     broker's are forgotten, and this case's is replaced with a new one.
     """
-    from schemathesis.generation.meta import TestPhase
-
     run = run_context(case)
     meta = case.meta
     if run is None or run.reset is None or meta is None:
@@ -566,7 +564,7 @@ def reset_between_phases(context: Any, case: Case[Any], kwargs: dict[str, Any]) 
         if phase == run.phase:
             return
         run.phase = phase
-    if meta.phase.name == TestPhase.STATEFUL:
+    if _stateful(case):
         return
     run.reset_server()
     header = run.surface.session_header

@@ -290,21 +290,31 @@ def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
     return ET.SubElement(suite, "testcase", classname=classname, name=name)
 
 
-def _surface_suite(result: SurfaceResult) -> ET.Element:
-    # timestamp: when the run of this surface started; hostname: the server tested.
-    suite = ET.Element(
-        "testsuite",
-        name=result.surface,
-        time=f"{result.seconds:.3f}",
-    )
-    if result.started_at:
-        suite.set("timestamp", result.started_at.removesuffix("+00:00"))
-    hostname = urlsplit(result.base_url).hostname
+def _testsuite(
+    name: str, seconds: float, started_at: str, url: str, **properties: str
+) -> ET.Element:
+    """A ``<testsuite>`` (its counts still to set) with ``base_url`` and ``properties``."""
+    suite = ET.Element("testsuite", name=name, time=f"{seconds:.3f}")
+    # timestamp: when the run started; hostname: the server tested.
+    if started_at:
+        suite.set("timestamp", started_at.removesuffix("+00:00"))
+    hostname = urlsplit(url).hostname
     if hostname:
         suite.set("hostname", hostname)
     props = ET.SubElement(suite, "properties")
-    ET.SubElement(props, "property", name="base_url", value=result.base_url)
-    ET.SubElement(props, "property", name="requests", value=str(sum(result.cases.values())))
+    for key, value in {"base_url": url, **properties}.items():
+        ET.SubElement(props, "property", name=key, value=value)
+    return suite
+
+
+def _surface_suite(result: SurfaceResult) -> ET.Element:
+    suite = _testsuite(
+        result.surface,
+        result.seconds,
+        result.started_at,
+        result.base_url,
+        requests=str(sum(result.cases.values())),
+    )
     tests = failures = errors = skipped = 0
     # Children of a testcase in the order junit-10.xsd wants: skipped, error, failure, and
     # system-out last.
@@ -387,7 +397,18 @@ def _xml_safe(root: ET.Element) -> None:
             element.set(key, xml_text(value))
 
 
-def _write(root: ET.Element, path: str | os.PathLike[str]) -> Path:
+def _write_suites(
+    suites: Iterable[ET.Element], seconds: float, path: str | os.PathLike[str]
+) -> Path:
+    """Write ``suites`` under one ``<testsuites>`` (with their totals) to ``path``."""
+    root = ET.Element("testsuites", name="vreconnect contract", time=f"{seconds:.3f}")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for suite in suites:
+        root.append(suite)
+        for key in totals:
+            totals[key] += int(suite.get(key, "0"))
+    for key, value in totals.items():
+        root.set(key, str(value))
     _xml_safe(root)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -402,36 +423,16 @@ def write_junit_unreachable(
 ) -> Path:
     """Write the JUnit XML of a run that could not reach the server at ``url`` at all: one
     suite (``connection``) with one error testcase, so CI shows why nothing was tested."""
-    suite = ET.Element("testsuite", name="connection", tests="1", failures="0", errors="1")
-    suite.set("skipped", "0")
-    suite.set("time", "0.000")
-    if started_at:
-        suite.set("timestamp", started_at.removesuffix("+00:00"))
-    hostname = urlsplit(url).hostname
-    if hostname:
-        suite.set("hostname", hostname)
-    props = ET.SubElement(suite, "properties")
-    ET.SubElement(props, "property", name="base_url", value=url)
+    suite = _testsuite("connection", 0.0, started_at, url)
     case = _case(suite, "connection", "server answers")
     ET.SubElement(
         case, "error", message=message.splitlines()[0][:200], type="connection"
     ).text = message
-    root = ET.Element("testsuites", name="vreconnect contract", time="0.000")
     for key, value in (("tests", "1"), ("failures", "0"), ("errors", "1"), ("skipped", "0")):
-        root.set(key, value)
-    root.append(suite)
-    return _write(root, path)
+        suite.set(key, value)
+    return _write_suites([suite], 0.0, path)
 
 
 def write_junit(result: SuiteResult, path: str | os.PathLike[str]) -> Path:
     """Write ``result`` as JUnit XML to ``path`` (parent directories are created)."""
-    root = ET.Element("testsuites", name="vreconnect contract", time=f"{result.seconds:.3f}")
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for surface in result.surfaces:
-        suite = _surface_suite(surface)
-        root.append(suite)
-        for key in totals:
-            totals[key] += int(suite.get(key, "0"))
-    for key, value in totals.items():
-        root.set(key, str(value))
-    return _write(root, path)
+    return _write_suites((_surface_suite(s) for s in result.surfaces), result.seconds, path)

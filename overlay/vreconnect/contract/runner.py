@@ -368,13 +368,11 @@ def pinned_parameters(
 
 def _set_pointer(document: Any, pointer: str, value: Any) -> bool:
     """Set the field at JSON ``pointer`` in ``document`` if its parent exists; True if set."""
-    *parents, last = pointer.lstrip("/").split("/")
-    current = document
-    for token in parents:
-        current = current.get(token) if isinstance(current, dict) else None
-    if not isinstance(current, dict):
+    parent_at, _, last = pointer.rpartition("/")
+    parent = json_pointer(document, parent_at)
+    if not isinstance(parent, dict):
         return False
-    current[last] = value
+    parent[last] = value
     return True
 
 
@@ -941,9 +939,12 @@ def _fold_scenario(
     recorder = event.recorder
     phase = str(event.phase.value)
 
-    def status_of(case_id: str) -> int | None:
+    def response_of(case_id: str) -> Any:
         interaction = recorder.interactions.get(case_id)
-        response = interaction.response if interaction is not None else None
+        return interaction.response if interaction is not None else None
+
+    def status_of(case_id: str) -> int | None:
+        response = response_of(case_id)
         return response.status_code if response is not None else None
 
     for case_id, node in recorder.cases.items():
@@ -955,8 +956,7 @@ def _fold_scenario(
             link = transitions.get(transition.id)
             if link is not None:
                 result.links_followed[link] += 1
-        interaction = recorder.interactions.get(case_id)
-        answer = interaction.response if interaction is not None else None
+        answer = response_of(case_id)
         chain: list[tuple[Any, int | None]] = []
         parent_id = node.parent_id
         while parent_id is not None and parent_id in recorder.cases and len(chain) < 100:
@@ -984,12 +984,9 @@ def _fold_scenario(
                 if info is None:
                     continue
                 failure = info.failure
-                interaction = recorder.interactions.get(case_id)
-                response = interaction.response if interaction is not None else None
-                status = response.status_code if response is not None else None
                 excerpt = None
-                if response is not None and response.content:
-                    excerpt = redact(response.content[:MAX_EXCERPT].decode("utf-8", "replace"))
+                if answer is not None and answer.content:
+                    excerpt = redact(answer.content[:MAX_EXCERPT].decode("utf-8", "replace"))
                 result.add_failure(
                     FailureRecord(
                         operation=op_id,
@@ -997,7 +994,7 @@ def _fold_scenario(
                         title=failure.title,
                         message=redact(failure.message),
                         phase=phase,
-                        status=status,
+                        status=answer.status_code if answer is not None else None,
                         reproduce=redact(info.code_sample) if info.code_sample else None,
                         response=excerpt,
                     )

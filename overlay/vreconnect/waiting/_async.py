@@ -23,7 +23,7 @@ from ._core import (
 from ._many import WaitOutcome
 from ._types import PollPolicy, ProgressReport, TaskStatus
 
-__all__ = ["AsyncProgressCallback", "async_wait_all", "async_wait_for"]
+__all__ = ["AsyncProgressCallback", "async_wait_all", "async_wait_for", "settle_awaitable"]
 
 logger = logging.getLogger("vreconnect.waiting")
 
@@ -131,13 +131,20 @@ async def _wait(
 
 
 async def _run_callbacks(machine: _WaitMachine) -> None:
-    """Await what ``async def`` progress callbacks returned, in order; their errors are
-    logged, as a plain callback's are."""
+    """Await what ``async def`` progress callbacks returned, in order."""
     for pending in machine.take_pending_callbacks():
-        try:
-            await pending
-        except Exception:
-            logger.warning("progress callback failed for task %s", machine.task_id, exc_info=True)
+        await settle_awaitable(pending, machine.task_id)
+
+
+async def settle_awaitable(outcome: object, task_id: str, log: logging.Logger = logger) -> None:
+    """Await what a progress callback returned, if it is awaitable (an ``async def``
+    callback's coroutine); an error it raises is logged, as a plain callback's is."""
+    if not inspect.isawaitable(outcome):
+        return
+    try:
+        await outcome
+    except Exception:
+        log.warning("progress callback failed for task %s", task_id, exc_info=True)
 
 
 async def async_wait_all(

@@ -29,6 +29,7 @@ __all__ = [
     "WaitDecision",
     "attach_task_id",
     "classify",
+    "drop_awaitable",
     "is_transient",
     "next_delay",
     "reject_coroutine_callback",
@@ -243,10 +244,19 @@ _Step = _Sleep | _Reauthenticate | _Return | _Raise
 ProgressCallback = Callable[[ProgressReport], object]
 
 
-def _discard(awaitable: Awaitable[object]) -> None:
-    close = getattr(awaitable, "close", None)  # a coroutine: avoid "never awaited" noise
+def drop_awaitable(outcome: object, task_id: str, log: logging.Logger = logger) -> None:
+    """What a progress callback returned, in a blocking wait: an awaitable (an ``async def``
+    callback's coroutine) cannot be awaited there, so it is closed and a warning says so."""
+    if not inspect.isawaitable(outcome):
+        return
+    close = getattr(outcome, "close", None)  # a coroutine: avoid "never awaited" noise
     if callable(close):
         close()
+    log.warning(
+        "progress callback for task %s returned an awaitable, which a blocking wait cannot "
+        "await; pass a plain function",
+        task_id,
+    )
 
 
 class _ProgressNotifier:
@@ -305,16 +315,10 @@ class _ProgressNotifier:
             # A broken progress display must not cost the caller the task's outcome.
             logger.warning("progress callback failed for task %s", report.task_id, exc_info=True)
             return
-        if inspect.isawaitable(outcome):
-            if self._awaitable_results:
-                self.pending.append(outcome)
-            else:
-                _discard(outcome)
-                logger.warning(
-                    "progress callback for task %s returned an awaitable, which a blocking "
-                    "wait cannot await; pass a plain function",
-                    report.task_id,
-                )
+        if self._awaitable_results and inspect.isawaitable(outcome):
+            self.pending.append(outcome)
+        else:
+            drop_awaitable(outcome, report.task_id)
 
 
 class _WaitMachine:

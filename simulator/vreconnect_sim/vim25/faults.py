@@ -322,19 +322,15 @@ def unknown_release_response(release: str, releases: list[str]) -> Response:
 
 @lru_cache(maxsize=8)
 def documented_faults(document: str) -> frozenset[str] | None:
-    """The fault types ``specs/<document>.yaml`` defines (``MethodFault`` and every schema with
-    an ``x-vim-base``); None if the document cannot be found."""
+    """The fault types ``specs/<document>.yaml`` defines (``MethodFault`` and every concrete
+    fault schema, see :meth:`~vreconnect_sim.validation.OpenApiDocument.fault_schemas`); None
+    if the document cannot be found."""
     from ..validation import surface_document
 
     doc = surface_document(document)
     if doc is None:
         return None
-    schemas: Mapping[str, Any] = (doc.spec.get("components") or {}).get("schemas") or {}
-    return frozenset(
-        name
-        for name, schema in schemas.items()
-        if name == "MethodFault" or (isinstance(schema, Mapping) and "x-vim-base" in schema)
-    )
+    return doc.fault_schemas() | {"MethodFault"}
 
 
 def fault_vocabulary(document: str) -> Callable[[str], bool]:
